@@ -1,0 +1,37 @@
+# The whole set-up on a fresh machine: `make run` (serve the app with the demo) and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+export KIEMDIEM_DB ?= data/warehouse.duckdb
+
+.PHONY: install system-deps demo run test bench clean
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages: chromium for browser tests and chart export, DejaVu fonts for PDF. Installed only when missing.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		else echo "Cần cài chromium: sudo apt-get update && sudo apt-get install -y chromium fonts-dejavu-core"; exit 1; fi; \
+	fi
+
+demo: install
+	$(PY) -m etl demo --if-missing
+
+run: install demo
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: install system-deps
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.lock data/demo

@@ -1,0 +1,1 @@
+"""Extract, normalize, validate and load rating files into the warehouse."""

@@ -1,0 +1,234 @@
+-- Kho dữ liệu kiểm điểm, đánh giá, xếp loại chất lượng (warehouse schema).
+-- One DuckDB file. Reference tables (levels, subjects, regimes, quota rules, label variants) are loaded from
+-- data/reference/*.csv at every build, so rules live as data, not in code. Data tables carry the load that wrote
+-- each row (load_id) and the place it came from (source_sheet, source_row).
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,       -- 'schema_version', 'member_key_salt', 'built_at', 'demo'
+    value VARCHAR
+);
+
+-- Search key of a Vietnamese name, identical to etl.normalize.search_key: "Hòa Bình" and "HOA BINH" → "hoa binh".
+CREATE OR REPLACE MACRO vkey(s) AS
+    trim(regexp_replace(replace(replace(strip_accents(lower(s)), 'đ', 'd'), 'ð', 'd'), '[^a-z0-9%]+', ' ', 'g'));
+
+-- ───────────── reference data (rebuilt from data/reference at each load) ─────────────
+CREATE TABLE IF NOT EXISTS levels (
+    level     TINYINT PRIMARY KEY,   -- 1 = best … 4 = worst
+    code      VARCHAR NOT NULL,      -- htxs, htt, ht, khtnv
+    name      VARCHAR NOT NULL,      -- 'Hoàn thành xuất sắc nhiệm vụ' …
+    short     VARCHAR NOT NULL       -- 'HTXSNV' …
+);
+
+CREATE TABLE IF NOT EXISTS level_labels (
+    label_key VARCHAR PRIMARY KEY,   -- search key of a label variant (no diacritics, lower case, single spaces)
+    level     TINYINT,               -- NULL when the label means "not rated"
+    not_rated_reason VARCHAR,        -- mien | moi_ket_nap | dinh_chi | khong_xep_loai
+    era       VARCHAR                -- 'tu_2018' | 'truoc_2018' | 'viet_tat'
+);
+
+CREATE TABLE IF NOT EXISTS subjects (
+    code      VARCHAR PRIMARY KEY,   -- tccsd, chi_bo, cap_uy, tap_the_lanh_dao, dang_vien, can_bo_lanh_dao
+    name      VARCHAR NOT NULL,
+    is_individual BOOLEAN NOT NULL,
+    sort_order TINYINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS tree_levels (
+    code      VARCHAR PRIMARY KEY,   -- tinh_uy, huyen_uy, dang_bo_co_so, chi_bo_co_so, dang_bo_bo_phan, chi_bo_truc_thuoc
+    name      VARCHAR NOT NULL,
+    depth     TINYINT NOT NULL       -- 1 = top
+);
+
+CREATE TABLE IF NOT EXISTS regimes (
+    regime     VARCHAR PRIMARY KEY,  -- '27-HD', '132/16-HD', '132/21-HD', '124/25-HD', '366/43-HD'
+    first_year SMALLINT NOT NULL,
+    last_year  SMALLINT NOT NULL,
+    party_rule VARCHAR,              -- e.g. '132-QĐ/TW (8/3/2018)'
+    guidance   VARCHAR,              -- e.g. '21-HD/BTCTW (18/10/2019)'
+    level_names VARCHAR NOT NULL,    -- 'tu_2018' | 'truoc_2018'
+    scoring    VARCHAR,              -- '100 điểm' | 'không chấm điểm' | '30 + 70 điểm'
+    note       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS quota_rules (
+    rule_id     VARCHAR PRIMARY KEY,
+    first_year  SMALLINT NOT NULL,
+    last_year   SMALLINT NOT NULL,
+    subject     VARCHAR NOT NULL,    -- subject code or '*' for every subject
+    ratio       DOUBLE NOT NULL,     -- allowed HTXS = floor(ratio × base count)
+    base        VARCHAR NOT NULL,    -- 'htt' (count rated Hoàn thành tốt) — the only base the rules use
+    grouping    VARCHAR NOT NULL,    -- 'tccsd' (within each grassroots org) | 'nhom_tuong_dong' (similar-role group)
+    exception_ratio DOUBLE,          -- ceiling a competent level may allow (366: 0.25), NULL when none
+    scope       VARCHAR NOT NULL,    -- 'toan_quoc' | unit code of a locality whose own rule overrides
+    source      VARCHAR NOT NULL,    -- document the rule rests on
+    certainty   VARCHAR NOT NULL     -- 'R' read in a source | 'I' inferred | 'U' unverified
+);
+
+-- ───────────── organization tree ─────────────
+CREATE TABLE IF NOT EXISTS units (
+    unit_code   VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,    -- NFC, Ð→Đ, one tone convention
+    name_key    VARCHAR NOT NULL,    -- search key: no diacritics, lower case, đ→d
+    tree_level  VARCHAR,             -- tree_levels.code
+    kind        VARCHAR,             -- Loại hình: xã/phường/thị trấn, cơ quan hành chính, … (free text, normalized)
+    parent_code VARCHAR,             -- NULL for a top-level unit
+    first_year  SMALLINT,            -- first evaluation year the unit existed (NULL = unknown / always)
+    last_year   SMALLINT,            -- last evaluation year (NULL = still exists)
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+-- Transitive closure of the tree (each unit with itself and every ancestor), rebuilt after each load.
+CREATE TABLE IF NOT EXISTS unit_ancestors (
+    unit_code     VARCHAR NOT NULL,
+    ancestor_code VARCHAR NOT NULL,
+    distance      SMALLINT NOT NULL  -- 0 = the unit itself
+);
+
+CREATE TABLE IF NOT EXISTS lineage_events (
+    year        SMALLINT NOT NULL,   -- first evaluation year of the new structure
+    old_code    VARCHAR NOT NULL,
+    new_code    VARCHAR NOT NULL,
+    event       VARCHAR NOT NULL,    -- sap_nhap (merge) | chia_tach (split) | doi_ten (rename) | chuyen_cap_tren (move)
+    share       DOUBLE,              -- for splits: share of the old unit going to the new one, when known
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+-- ───────────── ratings ─────────────
+CREATE TABLE IF NOT EXISTS collective_ratings (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    subject     VARCHAR NOT NULL,    -- tccsd | chi_bo | cap_uy | tap_the_lanh_dao
+    self_level  TINYINT,             -- tự xếp loại, when reported
+    level       TINYINT,             -- final rating by the competent level; NULL = not rated
+    label_raw   VARCHAR,             -- the label as written in the file
+    score       DOUBLE,
+    disciplined BOOLEAN,             -- a member of the collective or a subordinate unit was disciplined in the year
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS member_ratings (
+    year        SMALLINT NOT NULL,
+    member_key  VARCHAR NOT NULL,    -- pseudonymous: hash of the party-card code with this warehouse's salt
+    chi_bo_code VARCHAR NOT NULL,
+    level       TINYINT,             -- NULL when not rated
+    not_rated_reason VARCHAR,        -- mien | moi_ket_nap | dinh_chi | khong_xep_loai
+    label_raw   VARCHAR,
+    disciplined BOOLEAN,
+    discipline_form VARCHAR,         -- khiển trách | cảnh cáo | cách chức | khai trừ | …
+    is_leader   BOOLEAN,
+    led_unit_code VARCHAR,           -- the unit the person heads, when a leader
+    civil_level TINYINT,             -- civil-service rating on the same 4 levels, when known
+    votes_for   INTEGER,
+    official_members INTEGER,
+    score       DOUBLE,
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+-- Personal data kept apart from the analytics tables: only roles allowed to see names read this.
+CREATE TABLE IF NOT EXISTS member_identities (
+    member_key  VARCHAR PRIMARY KEY,
+    member_code VARCHAR NOT NULL,
+    full_name   VARCHAR,
+    load_id     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS aggregate_counts (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,    -- the reporting unit; counts cover its subtree
+    subject     VARCHAR NOT NULL,
+    htxs        INTEGER NOT NULL,
+    htt         INTEGER NOT NULL,
+    ht          INTEGER NOT NULL,
+    khtnv       INTEGER NOT NULL,
+    total       INTEGER NOT NULL,    -- rated total (= htxs + htt + ht + khtnv, checked at load)
+    not_rated   INTEGER,             -- reviewed but not rated, when reported
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER              -- for report tables: the row of the years; source_col names the year column
+);
+
+CREATE TABLE IF NOT EXISTS shortcomings (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    subject     VARCHAR,
+    text_raw    VARCHAR NOT NULL,
+    text_norm   VARCHAR NOT NULL,    -- NFC, one tone convention, single spaces
+    category    VARCHAR,             -- as given in the file (Nhóm); classified later when empty
+    remedy_status VARCHAR,           -- da_khac_phuc | dang_khac_phuc | chua_khac_phuc | NULL
+    remedy_raw  VARCHAR,
+    source      VARCHAR,
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS review_suggestions (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    text_raw    VARCHAR NOT NULL,
+    text_norm   VARCHAR NOT NULL,
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+-- ───────────── provenance ─────────────
+CREATE TABLE IF NOT EXISTS loads (
+    load_id     INTEGER PRIMARY KEY,
+    file_name   VARCHAR NOT NULL,
+    file_path   VARCHAR,
+    checksum    VARCHAR NOT NULL,    -- sha256 of the file's bytes
+    layouts     VARCHAR,             -- layouts found, e.g. 'member_ratings' or 'report_table×4'
+    started_at  TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    rows_read   INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    status      VARCHAR NOT NULL,    -- hieu_luc (in force) | bi_thay_the (replaced) | thay_the_mot_phan | da_huy (undone)
+    note        VARCHAR
+);
+
+-- Which load replaced which rows (a corrected file for the same unit and year).
+CREATE TABLE IF NOT EXISTS load_replacements (
+    load_id     INTEGER NOT NULL,    -- the new load
+    replaced_load_id INTEGER NOT NULL,
+    target      VARCHAR NOT NULL,    -- table name
+    unit_code   VARCHAR,
+    year        SMALLINT,
+    subject     VARCHAR,
+    rows_replaced INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    load_id     INTEGER NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    sheet       VARCHAR,
+    row_no      INTEGER,             -- 1-based row as Excel shows it (0 when the whole file is refused)
+    column_name VARCHAR,
+    value       VARCHAR,
+    reason      VARCHAR NOT NULL,    -- Vietnamese, for a clerk
+    raw         VARCHAR              -- the whole row as JSON
+);
+
+-- ───────────── derived (rebuilt at each load, never edited) ─────────────
+-- Rating counts per rated unit, year and subject from individual records (members counted at their chi bộ,
+-- collectives at themselves), ready to be summed over a subtree.
+CREATE TABLE IF NOT EXISTS record_counts (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    subject     VARCHAR NOT NULL,
+    htxs        INTEGER NOT NULL,
+    htt         INTEGER NOT NULL,
+    ht          INTEGER NOT NULL,
+    khtnv       INTEGER NOT NULL,
+    not_rated   INTEGER NOT NULL
+);

@@ -1,0 +1,192 @@
+"""The warehouse file: where it is, how to open it, and how a write happens without anyone seeing half of it.
+
+A write never touches the live file. It copies the file, writes the copy in one transaction, checkpoints it and then
+renames it over the live path (an atomic rename on the same filesystem). A dashboard that has the old file open keeps
+reading the old version until it notices the new one (see `version()`), so it is never blocked and never sees half a
+load. An error, a crash or Ctrl-C before the rename leaves the live file exactly as it was. A lock file keeps two
+writers from racing.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
+SCHEMA = Path(__file__).with_name("schema.sql")
+REFERENCE = ROOT / "data" / "reference"
+SCHEMA_VERSION = "1"
+
+# No extension is ever downloaded: the machine is offline by design.
+DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """--db option, else $KIEMDIEM_DB, else data/warehouse.duckdb."""
+    return Path(path or os.environ.get("KIEMDIEM_DB") or DEFAULT_DB).resolve()
+
+
+def connect_readonly(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(db_path(path)), read_only=True, config=DUCKDB_CONFIG)
+
+
+def version(path: str | os.PathLike | None = None) -> tuple[int, int] | None:
+    """Identity of the live file version (inode, mtime): changes exactly when a write is published."""
+    try:
+        st = db_path(path).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+class WarehouseBusy(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WarehouseBusy("Kho dữ liệu đang được một lần nạp khác ghi — thử lại sau ít phút") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """Reference tables are rebuilt from data/reference/*.csv: editing a CSV changes the rules, not the code."""
+    from etl.normalize import search_key
+
+    def rows(name: str) -> list[dict]:
+        with open(REFERENCE / name, encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    def none(v: str):
+        return v if v != "" else None
+
+    con.execute("DELETE FROM levels")
+    con.executemany("INSERT INTO levels VALUES (?, ?, ?, ?)",
+                    [(int(r["level"]), r["code"], r["name"], r["short"]) for r in rows("levels.csv")])
+    con.execute("DELETE FROM level_labels")
+    labels = {}
+    for r in rows("level_labels.csv"):
+        labels[search_key(r["label"])] = (none(r["level"]), none(r["not_rated_reason"]), none(r["era"]))
+    con.executemany("INSERT INTO level_labels VALUES (?, ?, ?, ?)", [(k, *v) for k, v in labels.items()])
+    con.execute("DELETE FROM subjects")
+    con.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?)",
+                    [(r["code"], r["name"], r["is_individual"] == "true", int(r["sort_order"]))
+                     for r in rows("subjects.csv")])
+    con.execute("DELETE FROM tree_levels")
+    con.executemany("INSERT INTO tree_levels VALUES (?, ?, ?)",
+                    [(r["code"], r["name"], int(r["depth"])) for r in rows("tree_levels.csv")])
+    con.execute("DELETE FROM regimes")
+    con.executemany("INSERT INTO regimes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r["regime"], int(r["first_year"]), int(r["last_year"]), none(r["party_rule"]),
+                      none(r["guidance"]), r["level_names"], none(r["scoring"]), none(r["note"]))
+                     for r in rows("regimes.csv")])
+    con.execute("DELETE FROM quota_rules")
+    con.executemany("INSERT INTO quota_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r["rule_id"], int(r["first_year"]), int(r["last_year"]), r["subject"], float(r["ratio"]),
+                      r["base"], r["grouping"], float(r["exception_ratio"]) if r["exception_ratio"] else None,
+                      r["scope"], r["source"], r["certainty"]) for r in rows("quota_rules.csv")])
+
+
+def _init(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+    if not con.execute("SELECT 1 FROM meta WHERE key = 'member_key_salt'").fetchall():
+        con.execute("INSERT INTO meta VALUES ('member_key_salt', ?), ('schema_version', ?)",
+                    [secrets.token_hex(16), SCHEMA_VERSION])
+
+
+def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables computed from the loaded rows; rebuilt inside the same transaction as every load."""
+    con.execute("DELETE FROM unit_ancestors")
+    con.execute("""
+        INSERT INTO unit_ancestors
+        WITH RECURSIVE up(unit_code, ancestor_code, distance) AS (
+            SELECT unit_code, unit_code, 0 FROM units
+            UNION ALL
+            SELECT up.unit_code, u.parent_code, up.distance + 1
+            FROM up JOIN units u ON u.unit_code = up.ancestor_code
+            WHERE u.parent_code IS NOT NULL AND up.distance < 20
+        )
+        SELECT unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
+    """)
+    con.execute("DELETE FROM record_counts")
+    con.execute("""
+        INSERT INTO record_counts
+        SELECT year, chi_bo_code, 'dang_vien',
+               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
+               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
+        FROM member_ratings GROUP BY ALL
+        UNION ALL
+        SELECT year, chi_bo_code, 'can_bo_lanh_dao',
+               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
+               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
+        FROM member_ratings WHERE is_leader GROUP BY ALL
+        UNION ALL
+        SELECT year, unit_code, subject,
+               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
+               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
+        FROM collective_ratings GROUP BY ALL
+    """)
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike | None = None, publish: bool = True):
+    """Yield a read-write connection on a private copy; publish it only if the block finishes without error.
+
+    With publish=False (checking a file) the copy is thrown away: nothing is ever written to the live file.
+    """
+    live = db_path(path)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    with (_lock(live) if publish else contextlib.nullcontext()):
+        tmp = live.with_name(f".{live.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            if live.exists():
+                shutil.copy2(live, tmp)
+            con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
+            try:
+                _init(con)
+                con.execute("BEGIN TRANSACTION")
+                _load_reference(con)
+                yield con
+                rebuild_derived(con)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
+                            [dt.datetime.now().isoformat(timespec="seconds")])
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+            if publish:
+                os.replace(tmp, live)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+
+def ensure(path: str | os.PathLike | None = None) -> Path:
+    """Create an empty warehouse (schema and reference data) when none exists."""
+    live = db_path(path)
+    if not live.exists():
+        with writing(live):
+            pass
+    return live

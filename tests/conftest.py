@@ -1,0 +1,52 @@
+"""Shared test helpers: real xlsx/csv files written to tmp_path, a real DuckDB warehouse file."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SAMPLE_004 = ROOT / "data" / "sample" / "bao_lam_2018_2022.tsv"
+
+UNITS_HEADER = ["Mã đơn vị", "Tên đơn vị", "Cấp tổ chức", "Loại hình", "Mã đơn vị cấp trên", "Từ năm", "Đến năm"]
+UNITS = [
+    ["H1", "Huyện ủy Hòa Bình", "Huyện ủy", "", "", "", ""],
+    ["X1", "Đảng bộ xã Hòa Bình", "Đảng bộ cơ sở", "Xã, thị trấn", "H1", "", ""],
+    ["X2", "Đảng bộ xã An Phú", "Đảng bộ cơ sở", "Xã, thị trấn", "H1", "", ""],
+    ["CB1", "Chi bộ thôn 1", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "X1", "", ""],
+    ["CB2", "Chi bộ thôn 2", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "X1", "", ""],
+    ["CB3", "Chi bộ thôn 1", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "X2", "", ""],
+]
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def write_csv(path: Path, rows: list[list], delimiter: str = ",", encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "kho.duckdb"
+
+
+@pytest.fixture
+def units_file(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "don_vi.xlsx", {"Đơn vị": [UNITS_HEADER, *UNITS]})

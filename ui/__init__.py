@@ -1,0 +1,1 @@
+"""Helpers shared by the pages: the cached warehouse connection, query calls, Vietnamese formatting."""
