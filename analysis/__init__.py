@@ -1,0 +1,1 @@
+"""Analysis that is not SQL: statistics, quota arithmetic, text matching. Never imports Streamlit."""
