@@ -18,13 +18,13 @@ from typing import Callable
 import pandas as pd
 
 from etl import normalize as nz
-from etl import warehouse
+from etl import tree_checks, warehouse
 from etl.readers import FileError, read_blocks
 from etl.validate import Checked, Registry, check_block
 
 # Per target table: the key that must be unique, the scope a corrected file replaces, the content compared.
 TARGETS = {
-    "units": dict(key=["unit_code"], scope=None,
+    "units": dict(key=["unit_code", "first_year"], scope=None,
                   content=["name", "tree_level", "kind", "parent_code", "first_year", "last_year"]),
     "lineage": dict(key=["year", "old_code", "new_code"], scope=None, content=["event", "share"]),
     "member_ratings": dict(key=["year", "member_key"], scope=["chi_bo_code", "year"],
@@ -56,7 +56,7 @@ COLUMNS = {  # warehouse columns filled from the checked frame, in table order
                      "remedy_raw", "source"],
     "review_suggestions": ["year", "unit_code", "text_raw", "text_norm"],
 }
-TABLE = {"lineage": "lineage_events"}
+TABLE = {"lineage": "lineage_events", "units": "unit_versions"}
 
 # Statements per table, built once from the fixed names above (identifiers only; every value is a bound parameter).
 EXISTING_SQL = {TABLE.get(t, t): "SELECT t.*, l.file_name AS _old_file FROM " + TABLE.get(t, t)
@@ -147,9 +147,10 @@ def _sha256(path: Path) -> str:
 
 def _registry(con) -> Registry:
     reg = Registry()
-    for code, name, parent, tree_level in con.execute(
-            "SELECT unit_code, name, parent_code, tree_level FROM units").fetchall():
-        reg.add(code, name, parent_code=parent, tree_level=tree_level)
+    for code, name, parent, tree_level, first, last in con.execute(
+            "SELECT unit_code, name, parent_code, tree_level, first_year, last_year FROM unit_versions "
+            "ORDER BY unit_code, coalesce(first_year, 0)").fetchall():
+        reg.add(code, name, parent_code=parent, tree_level=tree_level, first_year=first, last_year=last)
     return reg
 
 
@@ -163,7 +164,7 @@ def _top_unit(con, reg: Registry, name: str, load_id: int) -> tuple[str, bool]:
     clean = nz.clean_text(name)
     code = "U-" + nz.search_key(clean).upper().replace(" ", "-")
     tree_level, _ = nz.parse_tree_level(" ".join(clean.split()[:2]))
-    con.execute("INSERT INTO units (unit_code, name, name_key, tree_level, parent_code, load_id, source_sheet) "
+    con.execute("INSERT INTO unit_versions (unit_code, name, name_key, tree_level, parent_code, load_id, source_sheet) "
                 "VALUES (?, ?, ?, ?, NULL, ?, '--unit')", [code, clean, nz.search_key(clean), tree_level, load_id])
     reg.add(code, clean, parent_code=None, tree_level=tree_level)
     return code, True
@@ -262,12 +263,16 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
                                          first_year=first_year, last_year=last_year)
                         f.rows_read += len(b.frame)
                         if ch.kind == "units":
-                            for r in ch.good.itertuples():
-                                reg.add(r.unit_code, r.name, parent_code=r.parent_code, tree_level=r.tree_level)
+                            for code in set(ch.good["unit_code"]):
+                                reg.reset(code)
+                            for r in ch.good.sort_values("first_year", na_position="first").itertuples():
+                                reg.add(r.unit_code, r.name, parent_code=r.parent_code, tree_level=r.tree_level,
+                                        first_year=r.first_year, last_year=r.last_year)
                         checked[ch.kind].append((f, ch, b.sheet))
                         for r in ch.bad.itertuples():
                             f.rejects.append(Reject(f.name, b.sheet, int(r._1), r._2, r._3, r._4, r._5))
             _check_parents(checked["units"], reg)
+            _check_tree(con, checked, reg)
 
             # 3. Within the load: duplicates and contradictions between rows and files.
             step("Đối chiếu trùng lặp", 0.55)
@@ -334,6 +339,32 @@ def _check_parents(units_checked, reg: Registry) -> None:
             f.rejects.append(Reject(f.name, sheet, int(r["_row"]), "Mã đơn vị cấp trên", r["parent_code"],
                                     f"không có đơn vị cấp trên mã '{r['parent_code']}' trong danh mục", r["_raw"]))
         ch.good.drop(index=bad, inplace=True)
+
+
+def _check_tree(con, checked, reg: Registry) -> None:
+    """Unit versions that overlap or orphan ratings, and lineage events that the tree over time contradicts."""
+    def apply(items, check) -> None:
+        for f, ch, sheet in items:
+            bad = {}
+            for i, column, reason in check(ch.good):
+                bad.setdefault(i, (column, reason))
+            for i, (column, reason) in bad.items():
+                r = ch.good.loc[i]
+                f.rejects.append(Reject(f.name, sheet, int(r["_row"]), column, "", reason, r["_raw"]))
+            ch.good.drop(index=list(bad), inplace=True)
+
+    apply(checked["units"], tree_checks.overlapping_versions)
+    rating_years = con.execute(RATING_YEARS_SQL).df()
+    apply(checked["units"], lambda g: tree_checks.orphaned_ratings(g, rating_years, reg))
+    existing = con.execute("SELECT year, old_code, new_code, event FROM lineage_events").df()
+    apply(checked["lineage"], lambda g: tree_checks.lineage_problems(g, existing, reg))
+
+
+RATING_YEARS_SQL = """
+    SELECT DISTINCT chi_bo_code AS unit_code, year FROM member_ratings
+    UNION SELECT DISTINCT unit_code, year FROM collective_ratings
+    UNION SELECT DISTINCT unit_code, year FROM aggregate_counts
+"""
 
 
 def _batch_rules(target: str, items) -> pd.DataFrame | None:
@@ -474,7 +505,8 @@ def _write(con, files, frames, replacements, salt, now, note) -> None:
         frame["source_row"] = frame["_row"].astype(int)
         if target == "units":
             frame["name_key"] = frame["name"].map(nz.search_key)
-            con.execute("DELETE FROM units WHERE unit_code IN (SELECT unit_code FROM frame)")
+            # A units file gives the whole life of each code it lists: its versions replace the earlier ones.
+            con.execute("DELETE FROM unit_versions WHERE unit_code IN (SELECT unit_code FROM frame)")
         if target == "lineage":
             con.execute("DELETE FROM lineage_events WHERE (year, old_code, new_code) IN "
                         "(SELECT (year, old_code, new_code) FROM frame)")

@@ -66,25 +66,51 @@ CREATE TABLE IF NOT EXISTS quota_rules (
 );
 
 -- ───────────── organization tree ─────────────
-CREATE TABLE IF NOT EXISTS units (
-    unit_code   VARCHAR PRIMARY KEY,
+-- Every version of every unit as the units files give it. One code may have several versions (a rename or a move to
+-- a new parent keeping the code), whose [first_year, last_year] never overlap (checked at load).
+CREATE TABLE IF NOT EXISTS unit_versions (
+    unit_code   VARCHAR NOT NULL,
     name        VARCHAR NOT NULL,    -- NFC, Ð→Đ, one tone convention
     name_key    VARCHAR NOT NULL,    -- search key: no diacritics, lower case, đ→d
     tree_level  VARCHAR,             -- tree_levels.code
     kind        VARCHAR,             -- Loại hình: xã/phường/thị trấn, cơ quan hành chính, … (free text, normalized)
     parent_code VARCHAR,             -- NULL for a top-level unit
-    first_year  SMALLINT,            -- first evaluation year the unit existed (NULL = unknown / always)
+    first_year  SMALLINT,            -- first evaluation year of this version (NULL = unknown / always)
     last_year   SMALLINT,            -- last evaluation year (NULL = still exists)
     load_id     INTEGER NOT NULL,
     source_sheet VARCHAR,
     source_row  INTEGER
 );
 
--- Transitive closure of the tree (each unit with itself and every ancestor), rebuilt after each load.
+-- Derived: one row per code — the latest version's name, level and parent, and the code's whole life
+-- (first_year = earliest, last_year = latest or NULL while it exists). Rebuilt after each load.
+CREATE TABLE IF NOT EXISTS units (
+    unit_code   VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    name_key    VARCHAR NOT NULL,
+    tree_level  VARCHAR,
+    kind        VARCHAR,
+    parent_code VARCHAR,
+    first_year  SMALLINT,
+    last_year   SMALLINT,
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
+);
+
+-- Derived: transitive closure of today's tree (latest versions; each unit with itself and every ancestor).
 CREATE TABLE IF NOT EXISTS unit_ancestors (
     unit_code     VARCHAR NOT NULL,
     ancestor_code VARCHAR NOT NULL,
     distance      SMALLINT NOT NULL  -- 0 = the unit itself
+);
+
+-- Derived: the tree of each evaluation year ("as reported"): the versions alive that year and their ancestors.
+CREATE TABLE IF NOT EXISTS unit_ancestors_by_year (
+    year          SMALLINT NOT NULL,
+    unit_code     VARCHAR NOT NULL,
+    ancestor_code VARCHAR NOT NULL,
+    distance      SMALLINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS lineage_events (

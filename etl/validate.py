@@ -20,17 +20,33 @@ COLLECTIVE_SUBJECTS = {"tccsd", "chi_bo", "cap_uy", "tap_the_lanh_dao"}
 @dataclass
 class Registry:
     """Known units: the warehouse's and those registered by the files of the same load."""
-    units: dict[str, dict] = field(default_factory=dict)          # code → {name, name_key, …}
+    units: dict[str, dict] = field(default_factory=dict)          # code → {name, name_key, lives, …}
     by_key: dict[str, list[str]] = field(default_factory=dict)    # name_key → [codes]
 
-    def add(self, code: str, name: str, **extra) -> None:
+    def add(self, code: str, name: str, *, first_year=None, last_year=None, **extra) -> None:
+        """Add one version of a unit (versions come in order of first year; the latest names the unit)."""
         key = nz.search_key(name)
+        lives = self.units.get(code, {}).get("lives", [])
         if code in self.units:
             old = self.units[code]["name_key"]
             if code in self.by_key.get(old, []):
                 self.by_key[old].remove(code)
-        self.units[code] = {"name": name, "name_key": key, **extra}
+        self.units[code] = {"name": name, "name_key": key, **extra,
+                            "lives": [*lives, (first_year, last_year)]}
         self.by_key.setdefault(key, []).append(code)
+
+    def reset(self, code: str) -> None:
+        """A units file relists a code: its versions replace the ones known so far."""
+        if code in self.units:
+            self.units[code]["lives"] = []
+
+    def alive(self, code: str, year: int) -> bool:
+        lives = self.units.get(code, {}).get("lives") or [(None, None)]
+        return any((a is None or a <= year) and (b is None or year <= b) for a, b in lives)
+
+    def life_text(self, code: str) -> str:
+        parts = [f"{a or '…'}–{b or 'nay'}" for a, b in self.units.get(code, {}).get("lives", [])]
+        return ", ".join(parts) or "không rõ"
 
     def resolve(self, code: object, name: object) -> tuple[str | None, str | None, str | None]:
         """(unit_code, error, column) from a code cell or a name cell."""
@@ -149,6 +165,15 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
             mask = pd.Series([r[1] is not None and r[2] == ("code" if field_name == code_field else "name")
                               for r in res], index=frame.index)
             errs.add(mask, field_name, pd.Series([r[1] for r in res], index=frame.index))
+        # A rating names a unit only in the years the unit exists (a merged unit has no ratings after its end).
+        if "year" in out.columns:
+            dead = pd.Series([c is not None and y is not None and not registry.alive(c, int(y))
+                              for c, y in zip(out[target], out["year"])], index=frame.index)
+            column = code_field if code_field in frame.columns else name_field
+            errs.add(dead, column, pd.Series(
+                [f"đơn vị {c} ({registry.units[c]['name']}) không tồn tại trong năm {y} (thời gian tồn tại: "
+                 f"{registry.life_text(c)})" if d else None for c, y, d in zip(out[target], out["year"], dead)],
+                index=frame.index))
 
     def subject_col(allowed: set[str] | None = None) -> None:
         vals, e = _map(_col(frame, "subject"), nz.parse_subject)

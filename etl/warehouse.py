@@ -113,6 +113,19 @@ def _init(con: duckdb.DuckDBPyConnection) -> None:
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Tables computed from the loaded rows; rebuilt inside the same transaction as every load."""
+    con.execute("DELETE FROM units")
+    con.execute("""
+        INSERT INTO units
+        SELECT unit_code,
+               arg_max(name, coalesce(first_year, 0)), arg_max(name_key, coalesce(first_year, 0)),
+               arg_max(tree_level, coalesce(first_year, 0)), arg_max(kind, coalesce(first_year, 0)),
+               arg_max(parent_code, coalesce(first_year, 0)),
+               CASE WHEN bool_or(first_year IS NULL) THEN NULL ELSE min(first_year) END,
+               CASE WHEN bool_or(last_year IS NULL) THEN NULL ELSE max(last_year) END,
+               arg_max(load_id, coalesce(first_year, 0)), arg_max(source_sheet, coalesce(first_year, 0)),
+               arg_max(source_row, coalesce(first_year, 0))
+        FROM unit_versions GROUP BY unit_code
+    """)
     con.execute("DELETE FROM unit_ancestors")
     con.execute("""
         INSERT INTO unit_ancestors
@@ -124,6 +137,31 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
             WHERE u.parent_code IS NOT NULL AND up.distance < 20
         )
         SELECT unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
+    """)
+    # The tree of every evaluation year that has data (or the reference years when none).
+    con.execute("DELETE FROM unit_ancestors_by_year")
+    con.execute("""
+        INSERT INTO unit_ancestors_by_year
+        WITH RECURSIVE years AS (
+            SELECT DISTINCT year FROM (
+                SELECT year FROM member_ratings UNION SELECT year FROM collective_ratings
+                UNION SELECT year FROM aggregate_counts UNION SELECT year FROM shortcomings
+                UNION SELECT year FROM review_suggestions UNION SELECT year FROM lineage_events)
+        ),
+        alive AS (
+            SELECT y.year, v.unit_code, v.parent_code
+            FROM years y JOIN unit_versions v
+              ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
+        ),
+        up(year, unit_code, ancestor_code, distance) AS (
+            SELECT year, unit_code, unit_code, 0 FROM alive
+            UNION ALL
+            SELECT up.year, up.unit_code, a.parent_code, up.distance + 1
+            FROM up JOIN alive a ON a.year = up.year AND a.unit_code = up.ancestor_code
+            WHERE a.parent_code IS NOT NULL AND up.distance < 20
+        )
+        SELECT year, unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
+        ORDER BY year, ancestor_code
     """)
     con.execute("DELETE FROM record_counts")
     con.execute("""

@@ -87,17 +87,20 @@ def test_collective_shortcomings_suggestions_lineage_in_one_workbook(tmp_path, d
         "Hướng dẫn": [["Điền mỗi đơn vị một dòng"]],
         "Xếp loại tập thể": [["Năm", "Mã đơn vị", "Đối tượng", "Tự xếp loại", "Xếp loại", "Điểm",
                               "Có thành viên hoặc đơn vị trực thuộc bị kỷ luật"],
-                             [2025, "X1", "Tổ chức cơ sở đảng", "HTXSNV", "Hoàn thành tốt nhiệm vụ", 82, "Không"],
-                             [2025, "X2", "tccsd", "HTT", "HTT", "75,5", "Có"]],
+                             [2024, "X1", "Tổ chức cơ sở đảng", "HTXSNV", "Hoàn thành tốt nhiệm vụ", 82, "Không"],
+                             [2024, "X2", "tccsd", "HTT", "HTT", "75,5", "Có"]],
         "Hạn chế": [["Năm", "Tên đơn vị", "Đối tượng", "Nội dung", "Nhóm", "Kết quả khắc phục", "Nguồn"],
                     [2024, "Đảng bộ xã Hoà Bình", "tccsd", "Báo cáo kiểm điểm còn chung chung", "", "Chưa khắc phục",
                      "Báo cáo kiểm điểm"]],
         "Gợi ý": [["Năm", "Mã đơn vị", "Nội dung"], [2024, "X2", "Công tác quản lý đất đai"]],
         "Sáp nhập": [["Năm", "Mã đơn vị cũ", "Mã đơn vị mới", "Hình thức"], [2025, "X2", "X1", "Sáp nhập"]],
+        # the merged commune ends in 2024: this relisting replaces its open-ended version
+        "Đơn vị": [UNITS_HEADER, ["X2", "Đảng bộ xã An Phú", "Đảng bộ cơ sở", "Xã, thị trấn", "H1", "", 2024]],
     })
-    res = load_files([units_file, wb], db)
+    load_files([units_file], db)
+    res = load_files([wb], db)
     assert res.exit_code == 0, [r.message() for r in res.rejects]
-    assert any("Hướng dẫn" in n for n in res.files[1].notes)      # an instruction sheet is named, not silently lost
+    assert any("Hướng dẫn" in n for n in res.files[0].notes)      # an instruction sheet is named, not silently lost
     assert q(db, "SELECT unit_code, self_level, level, score, disciplined FROM collective_ratings ORDER BY 1") == [
         ("X1", 1, 2, 82.0, False), ("X2", 2, 2, 75.5, True)]
     assert q(db, "SELECT unit_code, text_norm, remedy_status FROM shortcomings") == [
