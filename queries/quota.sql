@@ -16,19 +16,23 @@
 WITH p AS (
     SELECT CAST($year AS INTEGER) AS year, CAST($unit AS VARCHAR) AS unit, CAST($subject AS VARCHAR) AS subject
 ),
-scope_units AS (   -- the subtree a unit filter selects (every unit when no filter)
-    SELECT a.unit_code
-    FROM unit_ancestors a JOIN units u ON u.unit_code = a.ancestor_code, p
+scope_units AS (   -- the subtree a unit filter selects, in the tree of each year
+    SELECT a.year, a.unit_code
+    FROM unit_ancestors_by_year a JOIN units u ON u.unit_code = a.ancestor_code, p
     WHERE p.unit IS NOT NULL AND (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
 ),
-tccsd_of AS (      -- each unit's grassroots organization (itself when it is one)
-    SELECT a.unit_code, a.ancestor_code AS tccsd_code
-    FROM unit_ancestors a JOIN units g ON g.unit_code = a.ancestor_code
+version_of AS (    -- the version of each unit alive in each year with data
+    SELECT y.year, v.* FROM (SELECT DISTINCT year FROM unit_ancestors_by_year) y
+    JOIN unit_versions v ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
+),
+tccsd_of AS (      -- each unit's grassroots organization that year (itself when it is one)
+    SELECT a.year, a.unit_code, a.ancestor_code AS tccsd_code
+    FROM unit_ancestors_by_year a JOIN version_of g ON g.unit_code = a.ancestor_code AND g.year = a.year
     WHERE g.tree_level IN ('dang_bo_co_so', 'chi_bo_co_so')
 ),
 individual AS (
     SELECT r.year, r.subject, r.unit_code AS chi_bo_code, t.tccsd_code, r.htxs, r.htt, r.ht, r.khtnv
-    FROM record_counts r LEFT JOIN tccsd_of t USING (unit_code)
+    FROM record_counts r LEFT JOIN tccsd_of t ON t.unit_code = r.unit_code AND t.year = r.year
     WHERE r.subject IN ('dang_vien', 'can_bo_lanh_dao')
 ),
 groups AS (
@@ -51,7 +55,7 @@ groups AS (
            coalesce(u.parent_code, u.unit_code),
            count(*) FILTER (c.level = 1), count(*) FILTER (c.level = 2), count(*) FILTER (c.level IS NOT NULL),
            'ho_so_tap_the'
-    FROM collective_ratings c JOIN units u USING (unit_code)
+    FROM collective_ratings c JOIN version_of u ON u.unit_code = c.unit_code AND u.year = c.year
     GROUP BY ALL
     UNION ALL
     -- reported aggregates where no individual record covers the same unit, year and subject
@@ -137,5 +141,5 @@ SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
 FROM labelled l, p
 WHERE (p.year IS NULL OR l.year = p.year)
   AND (p.subject IS NULL OR l.subject = p.subject)
-  AND (p.unit IS NULL OR l.anchor IN (SELECT unit_code FROM scope_units))
+  AND (p.unit IS NULL OR EXISTS (SELECT 1 FROM scope_units su WHERE su.unit_code = l.anchor AND su.year = l.year))
 ORDER BY l.year DESC, excess DESC NULLS LAST, l.group_name COLLATE vi, l.subject;
