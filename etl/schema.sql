@@ -65,6 +65,15 @@ CREATE TABLE IF NOT EXISTS quota_rules (
     certainty   VARCHAR NOT NULL     -- 'R' read in a source | 'I' inferred | 'U' unverified
 );
 
+CREATE TABLE IF NOT EXISTS commendation_rules (
+    rule_id      VARCHAR PRIMARY KEY,
+    subject      VARCHAR NOT NULL,   -- subject code or '*'
+    ratio        DOUBLE,             -- commended ≤ floor(ratio × count at `base`)
+    base         VARCHAR,            -- 'htxs': the organizations rated Hoàn thành xuất sắc nhiệm vụ that year
+    streak_years SMALLINT,           -- for "n năm liền" lists
+    source       VARCHAR NOT NULL
+);
+
 -- ───────────── organization tree ─────────────
 -- Every version of every unit as the units files give it. One code may have several versions (a rename or a move to
 -- a new parent keeping the code), whose [first_year, last_year] never overlap (checked at load).

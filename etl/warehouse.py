@@ -97,6 +97,11 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
                     [(r["regime"], int(r["first_year"]), int(r["last_year"]), none(r["party_rule"]),
                       none(r["guidance"]), r["level_names"], none(r["scoring"]), none(r["note"]))
                      for r in rows("regimes.csv")])
+    con.execute("DELETE FROM commendation_rules")
+    con.executemany("INSERT INTO commendation_rules VALUES (?, ?, ?, ?, ?, ?)",
+                    [(r["rule_id"], r["subject"], float(r["ratio"]) if r["ratio"] else None, none(r["base"]),
+                      int(r["streak_years"]) if r["streak_years"] else None, r["source"])
+                     for r in rows("commendation_rules.csv")])
     con.execute("DELETE FROM quota_rules")
     con.executemany("INSERT INTO quota_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(r["rule_id"], int(r["first_year"]), int(r["last_year"]), r["subject"], float(r["ratio"]),
