@@ -267,3 +267,78 @@ CREATE TABLE IF NOT EXISTS record_counts (
     khtnv       INTEGER NOT NULL,
     not_rated   INTEGER NOT NULL
 );
+
+-- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
+-- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
+-- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of
+-- the text's matching key (no diacritics, lower case), so the keys survive reloading the same files.
+CREATE TABLE IF NOT EXISTS shortcoming_categories (
+    code        VARCHAR PRIMARY KEY,  -- data/reference/shortcoming_categories.csv
+    name        VARCHAR NOT NULL,
+    sort_order  SMALLINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS shortcoming_items (
+    item_id     VARCHAR PRIMARY KEY,  -- unit_code|year|text_hash
+    unit_code   VARCHAR NOT NULL,
+    year        SMALLINT NOT NULL,
+    text_hash   VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL,     -- text_norm of the first row with this key
+    subjects    VARCHAR,              -- subject codes of the rows, comma-separated
+    category    VARCHAR NOT NULL,     -- the file's Nhóm when recognised, else the classifier's; 'khac' when unsure
+    category_source VARCHAR NOT NULL, -- tep (from the file) | tu_dong (classifier) | khong_ro (classifier unsure)
+    category_auto VARCHAR NOT NULL,   -- what the classifier says, even when the file gave a group
+    category_score DOUBLE,
+    category_given VARCHAR,           -- the Nhóm as written in the file
+    remedy_status VARCHAR,            -- least remedied among the rows: chua_khac_phuc > dang_khac_phuc > da_khac_phuc
+    n_rows      INTEGER NOT NULL
+);
+
+-- Every pair of shortcomings of one unit (or of a unit and its predecessor) within a few years whose similarity
+-- reaches the review threshold, and what became of it.
+CREATE TABLE IF NOT EXISTS shortcoming_links (
+    from_id     VARCHAR NOT NULL,     -- the earlier item
+    to_id       VARCHAR NOT NULL,     -- the later item
+    unit_code   VARCHAR NOT NULL,     -- unit of the later item
+    year_from   SMALLINT NOT NULL,
+    year_to     SMALLINT NOT NULL,
+    score       DOUBLE NOT NULL,      -- 0–1
+    status      VARCHAR NOT NULL,     -- lien_ket (linked) | cho_xem_xet (review queue) | bac_bo (rejected by a person)
+                                      -- | khong_dung (an end already linked to a better match)
+    basis       VARCHAR               -- tu_dong (score ≥ automatic threshold) | xac_nhan (confirmed by a person)
+);
+
+-- Each item's chain: the chain_id is the item_id of its first shortcoming; singletons are chains of length 1.
+CREATE TABLE IF NOT EXISTS shortcoming_chain_items (
+    item_id      VARCHAR PRIMARY KEY,
+    chain_id     VARCHAR NOT NULL,
+    position     SMALLINT NOT NULL,   -- 0 = first year
+    chain_length SMALLINT NOT NULL
+);
+
+-- What each review suggestion was about and whether the topic came back as a shortcoming.
+CREATE TABLE IF NOT EXISTS suggestion_followups (
+    unit_code   VARCHAR NOT NULL,
+    year        SMALLINT NOT NULL,
+    text        VARCHAR NOT NULL,
+    category    VARCHAR NOT NULL,
+    same_year_item VARCHAR,           -- the best-matching shortcoming of the same year, when any
+    same_year_score DOUBLE,
+    later_item  VARCHAR,              -- the first later shortcoming on the same matter, when any
+    later_year  SMALLINT,
+    later_score DOUBLE,
+    later_basis VARCHAR               -- noi_dung (text matches) | cung_nhom (same category only)
+);
+
+-- A person's decisions on pairs of shortcomings: never derived, never deleted by a load. The latest decision per
+-- pair counts. Keyed by the items' stable ids, so a decision survives reloading the same files.
+CREATE TABLE IF NOT EXISTS shortcoming_decisions (
+    from_id     VARCHAR NOT NULL,
+    to_id       VARCHAR NOT NULL,
+    decision    VARCHAR NOT NULL,     -- cung_han_che (the same shortcoming) | khac_han_che (different ones)
+    decided_by  VARCHAR NOT NULL,     -- user name; 'ẩn danh' when unknown
+    decided_at  TIMESTAMP NOT NULL,
+    text_from   VARCHAR,              -- the texts as the person saw them
+    text_to     VARCHAR,
+    note        VARCHAR
+);

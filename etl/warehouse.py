@@ -186,6 +186,9 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
                count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
         FROM collective_ratings GROUP BY ALL
     """)
+    # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
+    from analysis import shortcomings
+    shortcomings.rebuild(con)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,69 @@
+-- name: recurring_shortcomings
+-- title: Hạn chế, khuyết điểm tái diễn qua các kỳ kiểm điểm
+-- description: One row per chain of the same shortcoming recurring in a unit (analysis/shortcomings.py links the
+--   shortcomings of consecutive reviews of a unit, or of a unit and its predecessor, by their wording; a person may
+--   confirm or reject a link). unit is the unit of the latest shortcoming of the chain; category its most frequent
+--   category other than 'khac'; years the number of review years in the chain; consecutive true when no year is
+--   missing between first_year and last_year; latest_status the remedy reported for the latest shortcoming
+--   (da_khac_phuc | dang_khac_phuc | chua_khac_phuc, empty when not reported); unresolved true unless it is
+--   da_khac_phuc; fixed_then_recurred counts the years a shortcoming was reported fixed and came back; texts the
+--   wording of each year. Only the shortcomings inside the year range count.
+-- param: unit text optional — mã hoặc tên đơn vị: các đơn vị trực thuộc (cả theo cây của từng năm)
+-- param: from_year int optional — từ năm
+-- param: to_year int optional — đến năm
+-- param: category text optional — mã nhóm hạn chế
+-- param: min_years int optional — số năm tối thiểu (mặc định 2)
+-- param: unresolved bool optional — chỉ các chuỗi chưa khắc phục
+-- columns: unit, category, first_year, last_year, years, consecutive, latest_status, texts, unit_code,
+--   category_code, unresolved, fixed_then_recurred, confirmed_links, chain_id
+WITH p AS (
+    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
+           CAST($category AS VARCHAR) AS category, coalesce(CAST($min_years AS INTEGER), 2) AS min_years,
+           coalesce(CAST($unresolved AS BOOLEAN), false) AS only_open
+),
+roots AS (
+    SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
+),
+items AS (
+    SELECT i.*, c.chain_id FROM shortcoming_items i JOIN shortcoming_chain_items c USING (item_id), p
+    WHERE (p.y0 IS NULL OR i.year >= p.y0) AND (p.y1 IS NULL OR i.year <= p.y1)
+      AND (p.unit IS NULL
+           OR i.unit_code IN (SELECT a.unit_code FROM unit_ancestors a WHERE a.ancestor_code IN (SELECT * FROM roots))
+           OR EXISTS (SELECT 1 FROM unit_ancestors_by_year b
+                      WHERE b.unit_code = i.unit_code AND b.year = i.year AND b.ancestor_code IN (SELECT * FROM roots)))
+),
+cat_rank AS (      -- the chain's category: its most frequent one other than 'khac', the latest on a tie
+    SELECT chain_id, category,
+           row_number() OVER (PARTITION BY chain_id
+                              ORDER BY (category = 'khac'), count(*) DESC, max(year) DESC, category) AS r
+    FROM items GROUP BY chain_id, category
+),
+links AS (
+    SELECT l.to_id, l.basis FROM shortcoming_links l WHERE l.status = 'lien_ket'
+),
+chains AS (
+    SELECT i.chain_id,
+           arg_max(i.unit_code, i.year) AS unit_code,
+           min(i.year)::INTEGER AS first_year, max(i.year)::INTEGER AS last_year,
+           count(DISTINCT i.year)::INTEGER AS years,
+           arg_max(i.remedy_status, i.year) AS latest_status,
+           count(*) FILTER (i.remedy_status = 'da_khac_phuc' AND i.year < (SELECT max(j.year) FROM items j
+                                                                            WHERE j.chain_id = i.chain_id))::INTEGER
+               AS fixed_then_recurred,
+           count(*) FILTER (l.basis = 'xac_nhan')::INTEGER AS confirmed_links,
+           string_agg(i.year || ': ' || i.text, ' | ' ORDER BY i.year) AS texts
+    FROM items i LEFT JOIN links l ON l.to_id = i.item_id
+    GROUP BY i.chain_id
+)
+SELECT u.name AS unit, sc.name AS category, c.first_year, c.last_year, c.years,
+       (c.last_year - c.first_year + 1 = c.years) AS consecutive, c.latest_status, c.texts, c.unit_code,
+       r.category AS category_code, (c.latest_status IS DISTINCT FROM 'da_khac_phuc') AS unresolved,
+       c.fixed_then_recurred, c.confirmed_links, c.chain_id
+FROM chains c
+JOIN cat_rank r ON r.chain_id = c.chain_id AND r.r = 1
+LEFT JOIN units u ON u.unit_code = c.unit_code
+LEFT JOIN shortcoming_categories sc ON sc.code = r.category, p
+WHERE c.years >= p.min_years
+  AND (p.category IS NULL OR r.category = p.category)
+  AND (NOT p.only_open OR c.latest_status IS DISTINCT FROM 'da_khac_phuc')
+ORDER BY c.years DESC, unresolved DESC, c.last_year DESC, unit COLLATE vi, category COLLATE vi;
