@@ -3,8 +3,8 @@
 -- description: One row per group, year and subject. The rule of each year comes from table quota_rules (data,
 --   data/reference/quota_rules.csv); a local rule (scope = a unit) replaces the national ones in that unit's
 --   subtree. Groups: 'tccsd' = the members of each grassroots organization; 'chi_bo' = the members of each chi bộ;
---   'nhom_tuong_dong' = collectives with the same parent, tree level and Loại hình (for individuals: the grassroots
---   organization). Allowed = floor(ratio × HTT); status trong_gioi_han | can_quyet_dinh (between the ratio and the
+--   'nhom_tuong_dong' = collectives with the same parent, tree level and Loại hình; for members the grassroots
+--   organization; for leaders as individuals, the leaders of the grassroots organizations under one upper level. Allowed = floor(ratio × HTT); status trong_gioi_han | can_quyet_dinh (between the ratio and the
 --   exception ceiling) | vuot | can_xem_xet (over a rule marked unverified) | khong_co_quy_tac. Counts that rest only
 --   on reported aggregates have basis 'so_lieu_tong_hop': an aggregate over the limit proves that at least one group
 --   inside exceeded it.
@@ -25,19 +25,25 @@ version_of AS (    -- the version of each unit alive in each year with data
     SELECT y.year, v.* FROM (SELECT DISTINCT year FROM unit_ancestors_by_year) y
     JOIN unit_versions v ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
 ),
-tccsd_of AS (      -- each unit's grassroots organization that year (itself when it is one)
-    SELECT a.year, a.unit_code, a.ancestor_code AS tccsd_code
+tccsd_of AS (      -- each unit's grassroots organization that year (itself when it is one), and its parent
+    SELECT a.year, a.unit_code, a.ancestor_code AS tccsd_code, g.parent_code AS tccsd_parent
     FROM unit_ancestors_by_year a JOIN version_of g ON g.unit_code = a.ancestor_code AND g.year = a.year
     WHERE g.tree_level IN ('dang_bo_co_so', 'chi_bo_co_so')
 ),
 individual AS (
-    SELECT r.year, r.subject, r.unit_code AS chi_bo_code, t.tccsd_code, r.htxs, r.htt, r.ht, r.khtnv
+    SELECT r.year, r.subject, r.unit_code AS chi_bo_code, t.tccsd_code, t.tccsd_parent,
+           r.htxs, r.htt, r.ht, r.khtnv
     FROM record_counts r LEFT JOIN tccsd_of t ON t.unit_code = r.unit_code AND t.year = r.year
     WHERE r.subject IN ('dang_vien', 'can_bo_lanh_dao')
 ),
 groups AS (
-    -- members grouped by grassroots organization (rules 'tccsd', and 'nhom_tuong_dong' for individuals)
-    SELECT gr.grouping, i.year, i.subject, i.tccsd_code AS group_key, i.tccsd_code AS anchor,
+    -- members grouped by grassroots organization (rules 'tccsd', and 'nhom_tuong_dong' for members); leaders as
+    -- individuals form one similar-role group per upper level: the leaders of the grassroots organizations it manages
+    SELECT gr.grouping, i.year, i.subject,
+           CASE WHEN gr.grouping = 'nhom_tuong_dong' AND i.subject = 'can_bo_lanh_dao'
+                THEN coalesce(i.tccsd_parent, i.tccsd_code) ELSE i.tccsd_code END AS group_key,
+           CASE WHEN gr.grouping = 'nhom_tuong_dong' AND i.subject = 'can_bo_lanh_dao'
+                THEN coalesce(i.tccsd_parent, i.tccsd_code) ELSE i.tccsd_code END AS anchor,
            sum(i.htxs) AS htxs, sum(i.htt) AS htt, sum(i.htxs + i.htt + i.ht + i.khtnv) AS total,
            'ho_so_ca_nhan' AS basis
     FROM individual i, (VALUES ('tccsd'), ('nhom_tuong_dong')) gr(grouping)
