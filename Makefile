@@ -14,11 +14,14 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-# Debian packages: chromium for browser tests and chart export, DejaVu fonts for PDF. Installed only when missing.
+# Debian packages: chromium (browser tests, chart images), DejaVu fonts (PDF), poppler-utils (reading PDFs back in
+# tests). Installed only when missing.
+DEBS := chromium fonts-dejavu-core poppler-utils
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
-		else echo "Cần cài chromium: sudo apt-get update && sudo apt-get install -y chromium fonts-dejavu-core"; exit 1; fi; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || \
+	    [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null; \
+		else echo "Cần cài: sudo apt-get update && sudo apt-get install -y $(DEBS)"; exit 1; fi; \
 	fi
 
 demo: install
