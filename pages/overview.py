@@ -1,11 +1,63 @@
-"""Tổng quan: distribution of ratings by year and subject (the Standing Committee's first view)."""
+"""Tổng quan: the latest year per subject, the four levels by year, the excellent share against the quota, and the
+numbers reviewed and not rated — for the unit chosen in the sidebar (its whole subtree)."""
 import streamlit as st
 
-from ui import data
+from ui import charts, controls, data, shares, view
+from ui.style import SUBJECT_UNIT_WORD
+
+f = controls.current()
+level_names, subject_names = data.level_names(), data.subject_names()
+units = data.units().set_index("unit_code")
 
 st.title("Tổng quan kết quả xếp loại")
-df = data.query("distribution")
-if df.empty:
-    st.info("Chưa có số liệu xếp loại nào trong kho.")
-else:
-    st.dataframe(df, hide_index=True)
+if f.unit is None or f.unit not in units.index:
+    view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp tệp ở mục Dữ liệu hoặc tạo dữ liệu minh họa.")
+    st.stop()
+
+unit_name = units.at[f.unit, "name"]
+all_years = [int(y) for y in data.query("years")["year"]]
+years = f.years(all_years)
+span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+head = st.container(horizontal=True, vertical_alignment="center")
+with head:
+    view.unit_link(f.unit, unit_name)
+    st.caption(f"Năm {span} · tính cả các đơn vị trực thuộc")
+
+dist = data.query("distribution", unit=f.unit, subject=f.subject)
+shown = dist[dist["year"].isin(years)] if not dist.empty else dist
+if shown.empty:
+    what = f" cho đối tượng “{subject_names[f.subject]}”" if f.subject else ""
+    view.empty(f"Không có số liệu xếp loại của {unit_name} trong các năm {span}{what}.",
+               "Chọn năm, đối tượng hoặc đơn vị khác ở thanh bên.")
+    st.stop()
+
+subjects_shown = {c: n for c, n in subject_names.items() if c in set(shown["subject"])}
+latest = shares.cards(dist[dist["subject"].isin(subjects_shown)], subjects_shown, years[-1])
+st.subheader(f"Năm {max(c.year for c in latest)}: tỷ lệ từng mức và thay đổi so với năm trước")
+view.cards(latest, level_names, unit_words={c: f"{w} được xếp loại" for c, w in SUBJECT_UNIT_WORD.items()})
+
+st.subheader("Diễn biến theo năm")
+quota = data.query("quota_by_year", from_year=years[0], to_year=years[-1], subject=f.subject)
+for tab, (code, name) in zip(st.tabs(list(subjects_shown.values())), subjects_shown.items()):
+    with tab:
+        d = shown[shown["subject"] == code]
+        left, right = st.columns(2, gap="large")
+        with left:
+            st.markdown("**Tỷ lệ bốn mức xếp loại**")
+            view.chart(charts.stacked_levels(d, level_names, years, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
+                       key=f"levels_{code}")
+        with right:
+            st.markdown("**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định**")
+            series = shares.quota_series(d, quota[quota["subject"] == code], years)
+            view.chart(charts.excellence_vs_quota(series), key=f"quota_{code}")
+            if series["ratio"].isna().any():
+                missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
+                st.caption("Không có quy định toàn quốc về tỷ lệ cho năm " + ", ".join(missing)
+                           + ": không vẽ đường giới hạn cho các năm này.")
+        with st.expander("Bảng số liệu", icon=":material/table:"):
+            view.table(shares.counts_table(d, level_names, years))
+
+st.subheader("Số tập thể, cá nhân được kiểm điểm và không xếp loại")
+view.table(shares.reviewed_table(shown, subjects_shown, years), label_columns=2)
+st.caption("Được kiểm điểm = số được xếp loại + số không xếp loại (miễn công tác và sinh hoạt đảng, mới kết nạp "
+           "dưới 6 tháng, đình chỉ sinh hoạt…). “—”: đơn vị không báo cáo số không xếp loại hoặc không có số liệu.")

@@ -50,3 +50,32 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def units_file(tmp_path: Path) -> Path:
     return write_xlsx(tmp_path / "don_vi.xlsx", {"Đơn vị": [UNITS_HEADER, *UNITS]})
+
+
+# ───────────── warehouses for the Standing Committee views (built once per test session) ─────────────
+
+@pytest.fixture(scope="session")
+def sc_db(tmp_path_factory) -> Path:
+    """Hand-counted province with a 2025 merger (tests/standing_committee_data.py)."""
+    from tests import standing_committee_data
+    return standing_committee_data.build(tmp_path_factory.mktemp("son_ha"))
+
+
+@pytest.fixture(scope="session")
+def seed004_db(tmp_path_factory) -> Path:
+    """The seed-004 district, Huyện ủy Bảo Lâm 2018–2022, from data/sample."""
+    from tests import standing_committee_data
+    return standing_committee_data.build_seed_004(tmp_path_factory.mktemp("bao_lam"))
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The illustrative demo (small scale), built through the loader."""
+    import contextlib
+    import io
+
+    from etl import demo
+    out = tmp_path_factory.mktemp("demo")
+    with contextlib.redirect_stdout(io.StringIO()):
+        demo.build(out / "demo.duckdb", out / "files", scale="small", anomalies=True)
+    return out / "demo.duckdb"

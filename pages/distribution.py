@@ -1,0 +1,97 @@
+"""Phân bố: years × subordinate units heatmap of one level's share, the same as a table, drill-down with a breadcrumb
+back up, and the selected unit against its peers of the same kind."""
+import streamlit as st
+
+from ui import charts, controls, data, shares, state, view
+from ui.style import LEVEL_CODES, SUBJECT_UNIT_WORD
+
+f = controls.current()
+level_names, subject_names = data.level_names(), data.subject_names()
+units = data.units()
+opts = data.options()
+
+st.title("Phân bố xếp loại theo đơn vị")
+if f.unit is None or units.empty:
+    view.empty("Chưa có đơn vị nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
+    st.stop()
+
+by_code = units.set_index("unit_code")
+unit_name = by_code.at[f.unit, "name"]
+years = f.years(opts.years)
+subject = f.subject or ("dang_vien" if "dang_vien" in opts.subjects else (opts.subjects[0] if opts.subjects else None))
+if subject is None or not years:
+    view.empty("Chưa có số liệu xếp loại nào trong kho.")
+    st.stop()
+
+view.breadcrumb(shares.ancestors(units, f.unit), key="bc")
+level = controls.page_choice("Mức xếp loại tô màu", "muc", list(LEVEL_CODES), "htxs",
+                             format_func=lambda c: level_names.get(c, c))
+level_name = level_names.get(level, level)
+word = SUBJECT_UNIT_WORD.get(subject, "")
+
+# ───────────── subordinate units ─────────────
+kids = data.query("children_distribution", unit=f.unit, subject=subject, from_year=years[0], to_year=years[-1])
+st.subheader(f"Tỷ lệ {level_name} của các đơn vị trực thuộc")
+st.caption(f"{unit_name} · đối tượng: {subject_names[subject]}" + ("" if f.subject else " (chọn đối tượng khác ở "
+           "thanh bên)") + f" · mỗi ô: số {word} ở mức này trên tổng số được xếp loại của đơn vị, tính cả cấp dưới. "
+           "Bấm vào số liệu trong ô, hoặc chọn một dòng trong bảng, để xem cấp dưới của đơn vị đó.")
+
+if not by_code.at[f.unit, "children"]:
+    view.empty(f"{unit_name} không có đơn vị trực thuộc.", "Xem hồ sơ đơn vị, hoặc quay lên cấp trên theo dòng "
+               "đường dẫn phía trên.")
+    view.unit_link(f.unit, f"Hồ sơ {unit_name}")
+elif kids.empty:
+    view.empty(f"Không có số liệu xếp loại {subject_names[subject].lower()} của các đơn vị trực thuộc {unit_name} "
+               f"trong các năm {years[0]}–{years[-1]}.", "Chọn đối tượng hoặc năm khác ở thanh bên.")
+else:
+    data_years = sorted(set(int(y) for y in kids["year"]))
+    years_shown = [y for y in years if data_years[0] <= y <= data_years[-1]]
+    matrix = shares.heatmap_matrix(kids, level, years_shown)
+    drillable = dict(zip(kids["unit_code"], kids["has_children"].astype(bool)))
+
+    def go_to(code: str) -> None:
+        controls.set_unit(code)
+        if not drillable.get(code):
+            st.session_state["_open_profile"] = True
+
+    def on_heat():
+        sel = st.session_state.get("heat")
+        points = (sel or {}).get("selection", {}).get("points", []) if sel else []
+        if points:
+            label = points[0].get("y")
+            if label in matrix.labels:
+                go_to(matrix.codes[matrix.labels.index(label)])
+
+    view.chart(charts.heatmap(matrix, level, level_name), key="heat", on_select=on_heat, selection_mode="points")
+
+    pick_options = [c for c in matrix.codes]
+    labels = dict(zip(matrix.codes, matrix.labels))
+    st.selectbox("Xem đơn vị cấp dưới", pick_options, index=None, key=f"pick_{f.unit}",
+                 placeholder="Chọn một đơn vị trực thuộc…", format_func=lambda c: labels[c],
+                 on_change=lambda: go_to(st.session_state[f"pick_{f.unit}"]) if st.session_state.get(
+                     f"pick_{f.unit}") else None)
+
+    table = shares.pivot_table(kids, level, years_shown, view.profile_link, level_name)
+    view.table(table, key=f"tbl_{f.unit}_{level}", on_select=view.on_row_select(
+        f"tbl_{f.unit}_{level}", matrix.codes, go_to), selection_mode="single-row",
+        column_config={"Đơn vị": view.link_column()})
+    with st.expander("Số lượng ở cả bốn mức", icon=":material/table:"):
+        view.table(shares.unit_year_table(kids, level, level_names, view.profile_link), label_columns=2,
+                   column_config={"Đơn vị": view.link_column()})
+
+if st.session_state.pop("_open_profile", False):
+    st.switch_page(state.PROFILE_PAGE)
+
+# ───────────── peers ─────────────
+st.subheader("So sánh với các đơn vị cùng loại")
+me = by_code.loc[f.unit]
+kind = f" — {me['kind']}" if isinstance(me["kind"], str) else ""
+st.caption(f"Các đơn vị cùng cấp tổ chức ({me['tree_level_name'] or 'không rõ cấp'}{kind}) với {unit_name}.")
+peers = data.query("peer_distribution", unit=f.unit, subject=subject, from_year=years[0], to_year=years[-1])
+if peers.empty or peers["unit_code"].nunique() < 2:
+    view.empty(f"Không có đơn vị cùng cấp và cùng loại hình với {unit_name} có số liệu "
+               f"{subject_names[subject].lower()} để so sánh.")
+else:
+    summary = shares.peer_summary(peers, level)
+    view.chart(charts.peers(peers, summary, level, level_name, unit_name, years), key="peers")
+    view.table(shares.peer_table(summary, unit_name))

@@ -1,0 +1,196 @@
+"""Widgets whose values live in the URL: the global filters of the sidebar and a page's own choices.
+
+How it works: each value is kept in session state under a non-widget key (so it survives page changes), copied into
+its widget before the widget is drawn, copied back by the widget's callback, and written to st.query_params after
+each run. When the address changes under the app (a link with parameters, back/forward, an edited URL), the changed
+parameters win. The rules are in ui/state.py; this module only binds them to Streamlit.
+"""
+from __future__ import annotations
+
+import contextlib
+import runpy
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, shares, state
+
+_FILTERS = "_filters"          # state.Filters
+_WRITTEN = "_url_written"      # what the app last wrote into the URL
+_LOCAL = "_local:"             # prefix of page-local values
+_RUN = threading.local()       # set while app.py runs (each session's script runs in its own thread)
+ENTRY = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@contextlib.contextmanager
+def app_run():
+    """app.py wraps its run in this, so a page can tell whether the shell (navigation, sidebar) is drawn."""
+    _RUN.active = True
+    try:
+        yield
+    finally:
+        _RUN.active = False
+
+
+def _ensure_shell() -> None:
+    """Run app.py when Streamlit runs a page file on its own.
+
+    With a pages/ folder beside app.py, Streamlit resolves the very first request after the server starts against
+    that folder (its old multipage mode) before app.py has declared st.navigation: /distribution would run
+    pages/distribution.py alone, without navigation or filters. Then this runs app.py — which draws the shell and,
+    through st.navigation, this same page — and stops the bare run. Later requests never come here.
+    """
+    if getattr(_RUN, "active", False):
+        return
+    runpy.run_path(str(ENTRY), run_name="__main__")
+    st.stop()
+
+
+def _url() -> dict[str, str]:
+    return st.query_params.to_dict()
+
+
+def _write_url(params: dict[str, str]) -> None:
+    written = st.session_state.setdefault(_WRITTEN, {})
+    for k, v in params.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+        written[k] = v
+
+
+def _set(widget_key: str, value) -> None:
+    """Show `value` in a widget (before it is drawn); only when it differs, so user input is never overwritten."""
+    if st.session_state.get(widget_key) != value:
+        st.session_state[widget_key] = value
+
+
+def stored() -> state.Filters:
+    """The filters kept in the session, without the shell check of current() (for widget callbacks)."""
+    return st.session_state.get(_FILTERS) or state.Filters()
+
+
+def current() -> state.Filters:
+    """The global filters as the sidebar set them in this run (every page calls this first)."""
+    _ensure_shell()
+    return stored()
+
+
+def set_unit(code: str) -> None:
+    """Move the whole app to another unit (drill-down, breadcrumb). Safe inside a widget callback."""
+    st.session_state[_FILTERS] = replace(stored(), unit=code)
+
+
+def _on_unit() -> None:
+    code = st.session_state.get("w_unit")
+    if code:
+        set_unit(code)
+
+
+def _on_years() -> None:
+    y0, y1 = st.session_state["w_years"]
+    st.session_state[_FILTERS] = replace(stored(), year_from=int(y0), year_to=int(y1))
+
+
+def _on_subject() -> None:
+    st.session_state[_FILTERS] = replace(stored(), subject=st.session_state.get("w_subject"))
+
+
+def sidebar() -> state.Filters:
+    """Draw the global filters in the sidebar; return them. Called once per run by app.py."""
+    opts = data.options()
+    ss = st.session_state
+    if _FILTERS not in ss:
+        f = state.apply(_url(), opts)
+    else:
+        changed = state.changed_in_url(_url(), ss.get(_WRITTEN, {}), state.GLOBAL_KEYS)
+        f = state.apply(changed, opts, base=ss[_FILTERS]) if changed else state.normalize(ss[_FILTERS], opts)
+    ss[_FILTERS] = f
+
+    units = data.units()
+    names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}
+    subject_names = data.subject_names()
+    with st.sidebar:
+        st.markdown("**Bộ lọc chung**")
+        if units.empty:
+            st.caption("Chưa có đơn vị nào trong kho.")
+        else:
+            text = st.text_input("Tìm đơn vị", key="w_unit_search", placeholder="gõ có dấu hoặc không dấu",
+                                 help="Ví dụ: gõ \"hoa binh\" để tìm \"Hòa Bình\". Gõ mã đơn vị cũng được.")
+            mask = state.search_mask(units["name_key"], units["unit_code"], text)
+            codes = list(units.loc[mask, "unit_code"])
+            if f.unit and f.unit not in codes:
+                codes = [f.unit, *codes]
+            labels = _unit_labels(units)
+            _set("w_unit", f.unit)
+            st.selectbox("Đơn vị", codes, key="w_unit", format_func=lambda c: labels.get(c, c),
+                         on_change=_on_unit,
+                         help="Các trang hiển thị số liệu của đơn vị này, tính cả các đơn vị trực thuộc.")
+            if text and mask.sum() == 0:
+                st.caption(f"Không tìm thấy đơn vị nào khớp với “{text}”.")
+            elif text:
+                st.caption(f"{mask.sum()} đơn vị khớp với “{text}”.")
+            path = shares.ancestors(units, f.unit)
+            if len(path) > 1:
+                st.caption(" › ".join(n for _, n in path[:-1]))
+        years = list(opts.years)
+        if len(years) > 1:
+            # value= (a pair) makes it a range slider; on later runs a changed state is pushed into the widget
+            if "w_years" in ss:
+                _set("w_years", (f.year_from, f.year_to))
+            st.select_slider("Năm đánh giá", options=years, value=(f.year_from, f.year_to), key="w_years",
+                             on_change=_on_years)
+        elif years:
+            st.caption(f"Năm đánh giá: {years[0]}")
+        subject_options = [None, *opts.subjects]
+        _set("w_subject", f.subject)
+        st.selectbox("Đối tượng", subject_options, key="w_subject", on_change=_on_subject,
+                     format_func=lambda c: "Mọi đối tượng" if c is None else subject_names.get(c, c))
+        updated = data.updated_at()
+        if updated:
+            st.caption(f"Số liệu cập nhật lúc {updated}")
+    _write_url(f.params())
+    return f
+
+
+def _unit_labels(units) -> dict[str, str]:
+    labels = shares.unit_labels(units, name_col="name", parent_col="parent_name")
+    out = {}
+    for r in units.itertuples(index=False):
+        label = labels[r.unit_code]
+        if pd.notna(r.last_year):     # the unit ended
+            label += f" (đến {int(r.last_year)})"
+        out[r.unit_code] = label
+    return out
+
+
+def page_choice(label: str, key: str, options: Sequence, default, format_func: Callable = str,
+                widget: str = "segmented", **kwargs):
+    """A page's own choice kept in the URL under `key` (e.g. the level shown by the distribution heatmap)."""
+    ss = st.session_state
+    store = _LOCAL + key
+    valid = {str(o): o for o in options}
+    url_value = state.changed_in_url(_url(), ss.get(_WRITTEN, {}), [key]).get(key)
+    if store not in ss:
+        ss[store] = valid.get(st.query_params.get(key), default)
+    elif url_value in valid:
+        ss[store] = valid[url_value]
+    if ss[store] not in options:
+        ss[store] = default
+    wkey = "w_" + key
+
+    def _copy():
+        v = ss.get(wkey)
+        ss[store] = v if v is not None else default
+
+    _set(wkey, ss[store])
+    if widget == "segmented":
+        st.segmented_control(label, options, key=wkey, format_func=format_func, on_change=_copy,
+                             required=True, **kwargs)
+    else:
+        st.selectbox(label, options, key=wkey, format_func=format_func, on_change=_copy, **kwargs)
+    _write_url({key: str(ss[store])})
+    return ss[store]

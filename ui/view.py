@@ -1,0 +1,103 @@
+"""Streamlit building blocks the pages share: empty states, unit links, breadcrumb, cards, coloured tables."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from ui import controls, html, state
+from ui.shares import Card
+from ui.style import level_cell_css
+
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def empty(message: str, hint: str | None = None) -> None:
+    """A clear empty state instead of an error or a blank chart."""
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
+
+
+def chart(fig, key: str | None = None, **kwargs):
+    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, **kwargs)
+
+
+def unit_link(code: str, name: str, icon: str = ":material/account_tree:", help: str | None = None) -> None:
+    """The unit's name as a link to its profile (same session, the other filters kept)."""
+    st.page_link(state.PROFILE_PAGE, label=name, icon=icon, query_params={state.KEY_UNIT: code},
+                 help=help or "Mở hồ sơ đơn vị")
+
+
+def link_column(label: str = "Đơn vị") -> st.column_config.LinkColumn:
+    """Table column of links to unit profiles, showing the unit's name (see state.profile_link)."""
+    return st.column_config.LinkColumn(label, display_text=state.NAME_IN_LINK,
+                                       help="Bấm tên đơn vị để mở hồ sơ đơn vị")
+
+
+def profile_link(code: str, name: str) -> str:
+    return state.profile_link(code, controls.stored(), name)
+
+
+def breadcrumb(path: list[tuple[str, str]], key: str) -> None:
+    """The units above the current one as buttons: a click goes back up the tree."""
+    if len(path) <= 1:
+        return
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    with row:
+        st.markdown(":material/account_tree:")
+        for i, (code, name) in enumerate(path):
+            last = i == len(path) - 1
+            st.button(name, key=f"{key}_{code}", type="tertiary", disabled=last,
+                      on_click=controls.set_unit, args=(code,),
+                      help=None if last else "Về đơn vị này")
+            if not last:
+                st.markdown("›")
+
+
+def cards(items: list[Card], level_names: dict[str, str], per_row: int = 3,
+          unit_words: dict[str, str] | None = None) -> None:
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, c in zip(cols, items[start:start + per_row]):
+            with col.container(border=True):
+                st.html(html.card(c, level_names, (unit_words or {}).get(c.subject, "")))
+
+
+def table(df: pd.DataFrame, label_columns: int = 1, column_config: dict | None = None, key: str | None = None,
+          **kwargs):
+    """A table of Vietnamese-formatted numbers: the first `label_columns` columns are labels, the rest are numbers
+    written as text ("2.311 (78,4%)") and aligned right like numbers."""
+    config = {c: st.column_config.TextColumn(c, alignment="right") for c in df.columns[label_columns:]}
+    config.update(column_config or {})
+    return st.dataframe(df, hide_index=True, column_config=config, key=key, **kwargs)
+
+
+def level_table(df: pd.DataFrame, level_columns: list[str], column_config: dict | None = None,
+                key: str | None = None, **kwargs):
+    """A table whose level cells are coloured like the charts (level columns hold level numbers 1–4)."""
+    names = kwargs.pop("level_names")
+    shown = df.copy()
+    styler = shown.style.map(level_cell_css, subset=level_columns)
+    styler = styler.format({c: (lambda v: names.get(_code(v), "—")) for c in level_columns})
+    return st.dataframe(styler, hide_index=True, column_config=column_config, key=key, **kwargs)
+
+
+def _code(v):
+    from ui.style import level_code
+    return level_code(v)
+
+
+def legend(level_names: dict[str, str]) -> None:
+    st.html(f"<div style='font-size:0.85rem'>{html.legend(level_names)}</div>")
+
+
+def on_row_select(key: str, codes: list[str], action: Callable[[str], None]) -> Callable[[], None]:
+    """Callback for st.dataframe(on_select=…): run `action` with the unit code of the selected row."""
+    def _cb():
+        sel = st.session_state.get(key)
+        rows = getattr(getattr(sel, "selection", None), "rows", None) if sel is not None else None
+        if rows is None and isinstance(sel, dict):
+            rows = sel.get("selection", {}).get("rows")
+        if rows:
+            action(codes[rows[0]])
+    return _cb
