@@ -3,6 +3,10 @@
 Each .sql file starts with a header of `-- key: value` lines (name, title, description, param, columns). Parameters
 are bound by name ($unit, $year …), never formatted into the SQL text. Every declared parameter is always bound
 (None when not given), so a query can test `$year IS NULL`.
+
+A query whose header has `-- composite: FOLDER` is built from the rule files in queries/FOLDER/ (see
+queries/composite.py): `run(con, "anomalies", params)` runs every rule with its own bound parameters and then the
+query's own SQL over the collected rows. Every header key is kept in `Query.meta`.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ class Query:
     params: tuple[Param, ...]
     columns: tuple[str, ...]
     sql: str = field(repr=False)
+    meta: dict = field(default_factory=dict, repr=False, compare=False, hash=False)   # every header key → text
 
 
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
@@ -64,7 +69,8 @@ def parse(path: Path) -> Query:
         params.append(Param(m.group(1), m.group(2), m.group(3) != "required", m.group(4)))
     columns = tuple(c.strip() for c in " ".join(meta.get("columns", [])).split(",") if c.strip())
     return Query(name=(meta.get("name") or [path.stem])[0], title=(meta.get("title") or [""])[0],
-                 description=" ".join(meta.get("description", [])), params=tuple(params), columns=columns, sql=text)
+                 description=" ".join(meta.get("description", [])), params=tuple(params), columns=columns, sql=text,
+                 meta={k: "\n".join(v) for k, v in meta.items()})
 
 
 @functools.lru_cache(maxsize=None)
@@ -119,6 +125,9 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
     """Run a named query on its own cursor (a DuckDB connection is shared between Streamlit sessions)."""
     query = get(name)
     bound = bind(query, params)
+    if query.meta.get("composite"):
+        from queries import composite
+        return composite.run(con, query, bound)
     # Only the parameters the SQL text uses are passed (DuckDB refuses unused named parameters).
     used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
     cur = con.cursor()
