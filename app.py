@@ -18,6 +18,7 @@ PAGES = [
     ("Tổng quan",     "pages/overview.py",       "Tổng quan",           ":material/dashboard:"),
     ("Ban Thường vụ", "pages/distribution.py",   "Phân bố xếp loại",    ":material/grid_view:"),
     ("Ban Thường vụ", state.PROFILE_PAGE,        "Hồ sơ đơn vị",        ":material/account_tree:"),
+    ("Ủy ban Kiểm tra", "pages/anomalies.py",    "Dấu hiệu bất thường", ":material/rule:"),
 ]
 
 nav = st.navigation({
