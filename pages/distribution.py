@@ -30,11 +30,17 @@ level_name = level_names.get(level, level)
 word = SUBJECT_UNIT_WORD.get(subject, "")
 
 # ───────────── subordinate units ─────────────
-kids = data.query("children_distribution", unit=f.unit, subject=subject, from_year=years[0], to_year=years[-1])
+if f.view == state.VIEW_TODAY:      # the subordinates of the structure year, earlier years mapped onto them
+    kids = data.query("distribution", parent=f.unit, subject=subject, view=f.view, structure_year=f.structure_year)
+    kids = kids[kids["year"].between(years[0], years[-1])]
+else:                               # each year's own subordinates
+    kids = data.query("children_distribution", unit=f.unit, subject=subject, from_year=years[0],
+                      to_year=years[-1])
 st.subheader(f"Tỷ lệ {level_name} của các đơn vị trực thuộc")
 st.caption(f"{unit_name} · đối tượng: {subject_names[subject]}" + ("" if f.subject else " (chọn đối tượng khác ở "
            "thanh bên)") + f" · mỗi ô: số {word} ở mức này trên tổng số được xếp loại của đơn vị, tính cả cấp dưới. "
-           "Bấm vào số liệu trong ô, hoặc chọn một dòng trong bảng, để xem cấp dưới của đơn vị đó.")
+           "Bấm vào số liệu trong ô, hoặc chọn một dòng trong bảng, để xem cấp dưới của đơn vị đó."
+           + (f" Các năm trước quy về các đơn vị trực thuộc năm {f.structure_year}." if f.structure_year else ""))
 
 if not by_code.at[f.unit, "children"]:
     view.empty(f"{unit_name} không có đơn vị trực thuộc.", "Xem hồ sơ đơn vị, hoặc quay lên cấp trên theo dòng "
@@ -44,6 +50,10 @@ elif kids.empty:
     view.empty(f"Không có số liệu xếp loại {subject_names[subject].lower()} của các đơn vị trực thuộc {unit_name} "
                f"trong các năm {years[0]}–{years[-1]}.", "Chọn đối tượng hoặc năm khác ở thanh bên.")
 else:
+    if "note" in kids and kids["note"].notna().any():
+        split = sorted(set(kids.loc[kids["note"].notna(), "unit"]))
+        st.caption("Chia tách không rõ tỷ lệ: số liệu của đơn vị cũ được ghi cho từng đơn vị kế tục ("
+                   + ", ".join(split) + "), nên không cộng được các dòng này với nhau.")
     data_years = sorted(set(int(y) for y in kids["year"]))
     years_shown = [y for y in years if data_years[0] <= y <= data_years[-1]]
     matrix = shares.heatmap_matrix(kids, level, years_shown)

@@ -2,7 +2,8 @@
 numbers reviewed and not rated — for the unit chosen in the sidebar (its whole subtree)."""
 import streamlit as st
 
-from ui import charts, controls, data, shares, view
+from analysis import composition
+from ui import charts, controls, data, shares, state, view
 from ui.style import SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -21,9 +22,10 @@ span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if year
 head = st.container(horizontal=True, vertical_alignment="center")
 with head:
     view.unit_link(f.unit, unit_name)
-    st.caption(f"Năm {span} · tính cả các đơn vị trực thuộc")
+    st.caption(f"Năm {span} · tính cả các đơn vị trực thuộc" + (
+        f" · số liệu các năm trước quy về cơ cấu tổ chức năm {f.structure_year}" if f.structure_year else ""))
 
-dist = data.query("distribution", unit=f.unit, subject=f.subject)
+dist = data.query("distribution", unit=f.unit, subject=f.subject, view=f.view, structure_year=f.structure_year)
 shown = dist[dist["year"].isin(years)] if not dist.empty else dist
 if shown.empty:
     what = f" cho đối tượng “{subject_names[f.subject]}”" if f.subject else ""
@@ -54,6 +56,15 @@ for tab, (code, name) in zip(st.tabs(list(subjects_shown.values())), subjects_sh
                 missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
                 st.caption("Không có quy định toàn quốc về tỷ lệ cho năm " + ", ".join(missing)
                            + ": không vẽ đường giới hạn cho các năm này.")
+        if f.view == state.VIEW_REPORTED and len(years) > 1:
+            kids = data.query("children_distribution", unit=f.unit, subject=code, from_year=years[0],
+                              to_year=years[-1])
+            if kids["unit_code"].nunique() > 1:
+                st.markdown(f"**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ nếu giữ nguyên cơ cấu đơn vị năm {years[0]}**")
+                adj = composition.adjusted_share(kids, base_year=years[0])
+                view.chart(charts.composition_adjusted(adj, years[0]), key=f"mix_{code}")
+                st.caption("Mỗi đơn vị trực thuộc giữ tỷ trọng của năm gốc. Hai đường tách nhau là do thay đổi "
+                           "cơ cấu đơn vị (sáp nhập, thành lập, giải thể), không phải do kết quả xếp loại thay đổi.")
         with st.expander("Bảng số liệu", icon=":material/table:"):
             view.table(shares.counts_table(d, level_names, years))
 

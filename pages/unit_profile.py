@@ -3,7 +3,7 @@ subordinate organizations, its shortcomings and review suggestions, and its pred
 import pandas as pd
 import streamlit as st
 
-from ui import charts, controls, data, fmt, shares, view
+from ui import charts, controls, data, fmt, shares, state, view
 from ui.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -74,12 +74,12 @@ else:
 
 # ───────────── members and subordinate organizations ─────────────
 st.subheader("Xếp loại đảng viên và tổ chức trực thuộc")
-with_pred = False
+# "Today's structure" (sidebar, kept in the URL): the years before the unit existed take its predecessors' numbers
+with_pred = f.view == state.VIEW_TODAY
 if not predecessors.empty:
-    with_pred = st.toggle("Gồm số liệu của các đơn vị tiền thân cho những năm trước khi sắp xếp", value=True,
-                          key=f"with_pred_{f.unit}",
-                          help="Năm chưa có đơn vị này, lấy số liệu của các đơn vị đã sáp nhập, chia tách, đổi tên "
-                               "thành đơn vị này.")
+    st.caption("Những năm trước khi có đơn vị này: " + (
+        "số liệu cộng của các đơn vị tiền thân (đổi ở mục “Số liệu các năm trước” trên thanh bên)." if with_pred
+        else "không hiển thị; chọn “Quy về cơ cấu tổ chức” ở thanh bên để xem số liệu của các đơn vị tiền thân."))
 dist = data.query("unit_distribution", unit=f.unit, from_year=years[0], to_year=years[-1],
                   with_predecessors=with_pred)
 if f.subject:

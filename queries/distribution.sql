@@ -6,24 +6,31 @@
 --   predecessors are added up; a split with a known share is divided, without one the predecessor's counts are shown
 --   against each successor and the row says so (note). A unit with no successor of its own follows its nearest
 --   ancestor's. Where individual records exist they are counted; otherwise the aggregates reported by the topmost
---   reporting units are used (basis 'so_lieu_tong_hop'). Without a unit: every top-level unit.
+--   reporting units are used (basis 'so_lieu_tong_hop'). Without a unit: every top-level unit. With parent: one row
+--   set per direct subordinate of that unit in the structure year's tree (the drill-down in today's structure).
 -- param: unit text optional — tên hoặc mã đơn vị (không phân biệt dấu, hoa thường)
 -- param: subject text optional — mã đối tượng: tccsd, chi_bo, cap_uy, tap_the_lanh_dao, dang_vien, can_bo_lanh_dao
 -- param: year int optional — năm đánh giá
 -- param: view text optional — nhu_bao_cao (mặc định) hoặc cau_truc_hien_tai
 -- param: structure_year int optional — năm của cơ cấu tổ chức khi view = cau_truc_hien_tai (mặc định: năm mới nhất)
--- columns: year, unit, subject, htxs, htt, ht, khtnv, total, not_rated, unit_code, basis, note
+-- param: parent text optional — mã đơn vị cấp trên: lấy các đơn vị trực thuộc trong cơ cấu của năm structure_year
+-- columns: year, unit, subject, htxs, htt, ht, khtnv, total, not_rated, unit_code, basis, note, tree_level, kind,
+--   has_children
 WITH RECURSIVE p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($subject AS VARCHAR) AS subject, CAST($year AS INTEGER) AS year,
+           CAST($parent AS VARCHAR) AS parent,
            coalesce(CAST($view AS VARCHAR), 'nhu_bao_cao') AS view,
            coalesce(CAST($structure_year AS INTEGER), (SELECT max(year) FROM unit_ancestors_by_year)) AS s_year
 ),
 target AS (
     SELECT u.unit_code, u.name
     FROM units u, p
-    WHERE (p.unit IS NULL AND u.parent_code IS NULL)
-       OR u.unit_code = p.unit
-       OR u.name_key = vkey(p.unit)
+    WHERE p.parent IS NULL
+      AND ((p.unit IS NULL AND u.parent_code IS NULL) OR u.unit_code = p.unit OR u.name_key = vkey(p.unit))
+    UNION
+    SELECT u.unit_code, u.name
+    FROM unit_ancestors_by_year a JOIN units u ON u.unit_code = a.unit_code, p
+    WHERE p.parent IS NOT NULL AND a.ancestor_code = p.parent AND a.distance = 1 AND a.year = p.s_year
 ),
 -- where each (year, unit) of the data belongs: itself (as reported) or its successor in the structure year
 alive_s AS (
@@ -99,8 +106,12 @@ SELECT c.year::INTEGER AS year, t.name AS unit, c.subject,
        round(c.htxs)::BIGINT AS htxs, round(c.htt)::BIGINT AS htt, round(c.ht)::BIGINT AS ht,
        round(c.khtnv)::BIGINT AS khtnv, round(c.htxs + c.htt + c.ht + c.khtnv)::BIGINT AS total,
        round(c.not_rated)::BIGINT AS not_rated, t.unit_code, c.basis,
-       CASE WHEN c.split_unknown THEN 'chia_tach_khong_ro_ty_le' END AS note
+       CASE WHEN c.split_unknown THEN 'chia_tach_khong_ro_ty_le' END AS note,
+       u.tree_level, u.kind,
+       EXISTS (SELECT 1 FROM unit_ancestors_by_year k WHERE k.ancestor_code = t.unit_code AND k.distance = 1)
+           AS has_children
 FROM combined c
 JOIN target t ON t.unit_code = c.target
+JOIN units u ON u.unit_code = t.unit_code
 JOIN subjects s ON s.code = c.subject
 ORDER BY t.name COLLATE vi, c.year, s.sort_order;

@@ -233,3 +233,32 @@ def collective_levels(ratings: pd.DataFrame, level_names: dict[str, str], subjec
                              automargin=True, title=dict(text=None)),
                   xaxis=_years_axis(years))
     return _figure(data, layout, height)
+
+
+def composition_adjusted(adj: pd.DataFrame, base_year: int, height: int = 300) -> go.Figure:
+    """The excellent share of all rated as it was, and with each subordinate unit's weight fixed at the base year.
+
+    adj: analysis.composition.adjusted_share rows. Where the two lines part, the change came from which units exist
+    (mergers, new or dissolved units), not from how they were rated.
+    """
+    years = [int(y) for y in adj["year"]]
+    xs = [str(y) for y in years]
+    raw = _nan_to_none(adj["raw_share"] * 100)
+    fixed = _nan_to_none(adj["adjusted_share"] * 100)
+    data = [
+        dict(type="scatter", x=xs, y=raw, name="Tỷ lệ HTXS như đã báo cáo", mode="lines+markers",
+             line=dict(color=LEVEL_COLORS["htxs"], width=3), marker=dict(size=8),
+             customdata=[[fmt.pct(v / 100) if v is not None else fmt.DASH, fmt.number(n)]
+                         for v, n in zip(raw, adj["units"])],
+             hovertemplate="Năm %{x}: %{customdata[0]} (%{customdata[1]} đơn vị trực thuộc)<extra></extra>"),
+        dict(type="scatter", x=xs, y=fixed, name=f"Giữ nguyên cơ cấu đơn vị năm {base_year}", mode="lines+markers",
+             line=dict(color=QUOTA_COLOR, width=2, dash="dash"), marker=dict(size=7, symbol="diamond-open"),
+             customdata=[[fmt.pct(v / 100) if v is not None else fmt.DASH, fmt.number(n)]
+                         for v, n in zip(fixed, adj["units_in_base"])],
+             hovertemplate="Năm %{x}: %{customdata[0]} (tính trên %{customdata[1]} đơn vị có từ năm "
+                           f"{base_year})<extra></extra>"),
+    ]
+    top = max([v for v in raw + fixed if v is not None] + [10])
+    layout = dict(yaxis=dict(range=[0, math.ceil(top / 5) * 5 + 5], ticksuffix="%", title=dict(text=None)),
+                  xaxis=_years_axis(years))
+    return _figure(data, layout, height)

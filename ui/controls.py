@@ -95,6 +95,10 @@ def _on_years() -> None:
     st.session_state[_FILTERS] = replace(stored(), year_from=int(y0), year_to=int(y1))
 
 
+def _on_view() -> None:
+    st.session_state[_FILTERS] = replace(stored(), view=st.session_state.get("w_view") or state.VIEW_REPORTED)
+
+
 def _on_subject() -> None:
     st.session_state[_FILTERS] = replace(stored(), subject=st.session_state.get("w_subject"))
 
@@ -121,6 +125,10 @@ def sidebar() -> state.Filters:
             text = st.text_input("Tìm đơn vị", key="w_unit_search", placeholder="gõ có dấu hoặc không dấu",
                                  help="Ví dụ: gõ \"hoa binh\" để tìm \"Hòa Bình\". Gõ mã đơn vị cũng được.")
             mask = state.search_mask(units["name_key"], units["unit_code"], text)
+            # the tree of the years being looked at: units that existed at some point of the chosen range
+            if f.year_from is not None and f.year_to is not None:
+                mask &= (units["first_year"].isna() | (units["first_year"] <= f.year_to)) & \
+                        (units["last_year"].isna() | (units["last_year"] >= f.year_from))
             codes = list(units.loc[mask, "unit_code"])
             if f.unit and f.unit not in codes:
                 codes = [f.unit, *codes]
@@ -149,6 +157,13 @@ def sidebar() -> state.Filters:
         _set("w_subject", f.subject)
         st.selectbox("Đối tượng", subject_options, key="w_subject", on_change=_on_subject,
                      format_func=lambda c: "Mọi đối tượng" if c is None else subject_names.get(c, c))
+        _set("w_view", f.view)
+        st.radio("Số liệu các năm trước", state.VIEWS, key="w_view", on_change=_on_view,
+                 format_func=lambda v: ("Như đã báo cáo (cơ cấu từng năm)" if v == state.VIEW_REPORTED
+                                        else f"Quy về cơ cấu tổ chức năm {f.year_to}"),
+                 help="Như đã báo cáo: mỗi năm theo các đơn vị có trong năm đó. Quy về cơ cấu tổ chức: số liệu các "
+                      "năm trước được cộng vào đơn vị kế tục sau sáp nhập, chia tách, đổi tên, để xu hướng của một "
+                      "đơn vị mới so sánh được qua các năm.")
         updated = data.updated_at()
         if updated:
             st.caption(f"Số liệu cập nhật lúc {updated}")

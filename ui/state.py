@@ -18,7 +18,14 @@ KEY_UNIT = "don_vi"
 KEY_FROM = "tu_nam"
 KEY_TO = "den_nam"
 KEY_SUBJECT = "doi_tuong"
-GLOBAL_KEYS = (KEY_UNIT, KEY_FROM, KEY_TO, KEY_SUBJECT)
+KEY_VIEW = "co_cau"
+GLOBAL_KEYS = (KEY_UNIT, KEY_FROM, KEY_TO, KEY_SUBJECT, KEY_VIEW)
+
+# Two views of history (issue: trends that survive reorganizations). 'nhu_bao_cao': each year in the tree of that
+# year. 'cau_truc_hien_tai': every year mapped onto the units alive in the last year of the chosen range.
+VIEW_REPORTED = "nhu_bao_cao"
+VIEW_TODAY = "cau_truc_hien_tai"
+VIEWS = (VIEW_REPORTED, VIEW_TODAY)
 
 # Where the unit profile lives (app.py registers the page under this path; every unit name links there).
 PROFILE_PAGE = "pages/unit_profile.py"
@@ -40,6 +47,12 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     subject: str | None = None     # None = every subject
+    view: str = VIEW_REPORTED      # see VIEWS
+
+    @property
+    def structure_year(self) -> int | None:
+        """The year whose organization tree the 'today's structure' view maps earlier years onto."""
+        return self.year_to if self.view == VIEW_TODAY else None
 
     def params(self) -> dict[str, str]:
         """The query parameters that reproduce this view (every global filter, explicit)."""
@@ -52,6 +65,7 @@ class Filters:
             out[KEY_TO] = str(self.year_to)
         if self.subject:
             out[KEY_SUBJECT] = self.subject
+        out[KEY_VIEW] = self.view      # always written: a link must not inherit a stale view from the address
         return out
 
     def years(self, available: Sequence[int]) -> list[int]:
@@ -103,6 +117,9 @@ def apply(params: Mapping[str, object], options: Options, base: Filters | None =
         f = replace(f, year_from=y0)
     if y1 is not None:
         f = replace(f, year_to=y1)
+    view = _single(params.get(KEY_VIEW))
+    if view in VIEWS:
+        f = replace(f, view=view)
     return normalize(f, options)
 
 
@@ -115,7 +132,8 @@ def normalize(f: Filters, options: Options) -> Filters:
     y1 = _year(f.year_to, options.years) if f.year_to is not None else d.year_to
     if y0 is not None and y1 is not None and y0 > y1:
         y0, y1 = y1, y0
-    return Filters(unit=unit, year_from=y0, year_to=y1, subject=subject)
+    return Filters(unit=unit, year_from=y0, year_to=y1, subject=subject,
+                   view=f.view if f.view in VIEWS else VIEW_REPORTED)
 
 
 def changed_in_url(url: Mapping[str, object], written: Mapping[str, str], keys: Collection[str]) -> dict[str, str]:

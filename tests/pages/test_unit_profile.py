@@ -5,7 +5,7 @@ from tests.pages.conftest import figures
 
 
 def test_merged_unit_lists_its_predecessors_and_can_show_their_history(open_app, sc_db):
-    at = open_app(sc_db, "profile", don_vi="X4")
+    at = open_app(sc_db, "profile", don_vi="X4", co_cau="cau_truc_hien_tai")
     assert at.title[0].value == "Đảng bộ xã Bình Minh"
     links = [p.label for p in at.get("page_link")]
     assert "Đảng bộ xã Hòa Bình" in links and "Đảng bộ xã Hòa Lạc" in links
@@ -14,8 +14,8 @@ def test_merged_unit_lists_its_predecessors_and_can_show_their_history(open_app,
                    and "đảng viên" in f["data"][0]["hovertemplate"])
     assert members["data"][0]["x"] == ["2022", "2023", "2024", "2025"]
     assert members["data"][0]["customdata"][2][2] == "44"               # 2024: Hòa Bình 29 + Hòa Lạc 15
-    # without the predecessors only the unit's own years
-    at.toggle(key="with_pred_X4").set_value(False).run()
+    # as reported: only the unit's own years
+    next(r for r in at.radio if r.label == "Số liệu các năm trước").set_value("nhu_bao_cao").run()
     members = next(f for f in figures(at) if f["data"][0].get("type") == "bar"
                    and "đảng viên" in f["data"][0]["hovertemplate"])
     assert members["data"][0]["x"] == ["2025"] and members["data"][0]["customdata"][0][2] == "39"

@@ -13,7 +13,8 @@ def test_defaults_are_the_largest_tree_all_years_all_subjects():
 
 def test_params_round_trip():
     f = state.Filters(unit="X1", year_from=2020, year_to=2021, subject="dang_vien")
-    assert f.params() == {"don_vi": "X1", "tu_nam": "2020", "den_nam": "2021", "doi_tuong": "dang_vien"}
+    assert f.params() == {"don_vi": "X1", "tu_nam": "2020", "den_nam": "2021", "doi_tuong": "dang_vien",
+                          "co_cau": "nhu_bao_cao"}
     assert state.apply(f.params(), OPTS) == f
 
 
@@ -39,7 +40,7 @@ def test_only_parameters_changed_in_the_address_win():
 def test_profile_links_keep_the_other_filters():
     f = state.Filters(unit="T", year_from=2020, year_to=2022, subject="dang_vien")
     url = state.profile_link("X1", f)
-    assert url == "unit_profile?don_vi=X1&tu_nam=2020&den_nam=2022&doi_tuong=dang_vien"
+    assert url == "unit_profile?don_vi=X1&tu_nam=2020&den_nam=2022&doi_tuong=dang_vien&co_cau=nhu_bao_cao"
     named = state.profile_link("X1", f, "Đảng bộ xã Hòa Bình")
     import re
     assert re.search(state.NAME_IN_LINK, named).group(1) == "Đảng bộ xã Hòa Bình"
@@ -61,3 +62,12 @@ def test_search_finds_hoa_binh_without_diacritics_and_words_in_any_order():
     assert found("cb") == ["CB"]                        # a unit code
     assert found("") == ["X1", "X2", "H1", "CB"]
     assert found("khong co") == []
+
+
+def test_the_view_of_history_travels_in_the_link():
+    f = state.Filters(unit="T", year_from=2019, year_to=2021, subject=None, view=state.VIEW_TODAY)
+    assert state.apply(f.params(), OPTS) == f
+    assert f.structure_year == 2021
+    assert state.Filters(unit="T", year_from=2019, year_to=2021).structure_year is None
+    # an unknown view in an edited link falls back to 'as reported'
+    assert state.apply({"co_cau": "bat_ky"}, OPTS).view == state.VIEW_REPORTED
