@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 export KIEMDIEM_DB ?= data/warehouse.duckdb
 
-.PHONY: install system-deps demo run test bench clean
+.PHONY: install system-deps demo run test bench screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install system-deps
 
 bench: install
 	$(PY) -m bench
+
+# Every page photographed at two widths into screenshots/ (open them and look).
+screenshots: install system-deps demo
+	$(PY) -m tools.screenshots --db $(KIEMDIEM_DB) --out screenshots
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.lock data/demo

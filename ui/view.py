@@ -56,10 +56,12 @@ def breadcrumb(path: list[tuple[str, str]], key: str) -> None:
 
 def cards(items: list[Card], level_names: dict[str, str], per_row: int = 3,
           unit_words: dict[str, str] | None = None) -> None:
-    for start in range(0, len(items), per_row):
-        cols = st.columns(per_row)
-        for col, c in zip(cols, items[start:start + per_row]):
-            with col.container(border=True):
+    # Cards of a fixed width in a wrapping row: three side by side on a wide screen, fewer on a narrow one, never
+    # squeezed until the level names break into three lines (per_row is the most per row).
+    width = 360 if per_row >= 3 else 480
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for c in items:
+            with st.container(border=True, width=width):
                 st.html(html.card(c, level_names, (unit_words or {}).get(c.subject, "")))
 
 
