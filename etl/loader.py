@@ -123,6 +123,7 @@ class LoadResult:
     written: bool
     db: Path
     created_units: list[str] = field(default_factory=list)
+    preview: dict[str, pd.DataFrame] = field(default_factory=dict)   # target → the rows loaded (or, checking, to load)
 
     @property
     def exit_code(self) -> int:
@@ -178,8 +179,11 @@ def _fingerprint(frame: pd.DataFrame, cols: list[str]) -> str:
 
 def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: str | None = None,
                subject: str | None = None, replace: bool = False, dry_run: bool = False,
-               progress: Callable[[str, float], None] | None = None, note: str | None = None) -> LoadResult:
-    """Load (or with dry_run only check) files. Never raises for bad input: problems are in the result."""
+               progress: Callable[[str, float], None] | None = None, note: str | None = None,
+               with_preview: bool = False) -> LoadResult:
+    """Load (or with dry_run only check) files. Never raises for bad input: problems are in the result.
+    with_preview keeps a copy of the rows written (or, checking, to be written) in result.preview (the import page).
+    """
     files = [FileResult(Path(p)) for p in paths]
     subject_code = None
     if subject:
@@ -190,6 +194,7 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
             return LoadResult(files, False, warehouse.db_path(db))
     live = warehouse.ensure(db) if not dry_run else warehouse.db_path(db)
     created: list[str] = []
+    preview: dict[str, pd.DataFrame] = {}
     published = False
 
     def step(msg: str, frac: float) -> None:
@@ -291,6 +296,7 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
             for f in files:
                 f.rows_loaded = sum(int((fr["_file"] == id(f)).sum()) for fr in frames.values() if fr is not None)
             _drop_unchanged(files, frames, replacements)
+            preview = _preview(frames) if with_preview else {}
             if not any(f.rows_loaded for f in files if not f.unchanged_load):
                 raise _NothingToWrite
             _write(con, files, frames, replacements, salt, now, note)
@@ -304,7 +310,23 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
     if dry_run:
         for f in files:
             f.load_id = None
-    return LoadResult(files, published, live, created if published or dry_run else [])
+    return LoadResult(files, published, live, created if published or dry_run else [], preview)
+
+
+PREVIEW_EXTRA = {"member_ratings": ["member_code", "full_name"]}   # shown to the operator who holds the file
+
+
+def _preview(frames: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """What the load writes, per target: the warehouse columns, with the file, sheet and row each row came from."""
+    out = {}
+    for t, fr in frames.items():
+        if fr is None or not len(fr):
+            continue
+        cols = [c for c in COLUMNS[t] + PREVIEW_EXTRA.get(t, []) if c in fr.columns and c != "member_key"]
+        view = fr[["_fname", "_sheet", "_row", *cols]].rename(
+            columns={"_fname": "file", "_sheet": "sheet", "_row": "row"})
+        out[t] = view.reset_index(drop=True)
+    return out
 
 
 def _drop_unchanged(files, frames, replacements) -> None:
