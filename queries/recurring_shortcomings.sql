@@ -5,32 +5,42 @@
 --   confirm or reject a link). unit is the unit of the latest shortcoming of the chain; category its most frequent
 --   category other than 'khac'; years the number of review years in the chain; consecutive true when no year is
 --   missing between first_year and last_year; latest_status the remedy reported for the latest shortcoming
---   (da_khac_phuc | dang_khac_phuc | chua_khac_phuc, empty when not reported); unresolved true unless it is
---   da_khac_phuc; fixed_then_recurred counts the years a shortcoming was reported fixed and came back; texts the
---   wording of each year. Only the shortcomings inside the year range count.
+--   ("Đã khắc phục" | "Đang khắc phục" | "Chưa khắc phục", empty when not reported; latest_status_code the same as
+--   da_khac_phuc | dang_khac_phuc | chua_khac_phuc); unresolved true unless it is da_khac_phuc; fixed_then_recurred
+--   counts the years a shortcoming was reported fixed and came back; texts the wording of each year. Only the
+--   shortcomings inside the year range count. With a unit, every chain that has a shortcoming in the unit's subtree
+--   (that year's tree or today's), with all its years — those of a predecessor too.
 -- param: unit text optional — mã hoặc tên đơn vị: các đơn vị trực thuộc (cả theo cây của từng năm)
 -- param: from_year int optional — từ năm
 -- param: to_year int optional — đến năm
 -- param: category text optional — mã nhóm hạn chế
 -- param: min_years int optional — số năm tối thiểu (mặc định 2)
 -- param: unresolved bool optional — chỉ các chuỗi chưa khắc phục
+-- param: subject text optional — mã đối tượng: chuỗi có hạn chế của đối tượng này (không ghi đối tượng: luôn tính)
 -- columns: unit, category, first_year, last_year, years, consecutive, latest_status, texts, unit_code,
---   category_code, unresolved, fixed_then_recurred, confirmed_links, chain_id
+--   category_code, unresolved, fixed_then_recurred, confirmed_links, chain_id, latest_status_code
 WITH p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
            CAST($category AS VARCHAR) AS category, coalesce(CAST($min_years AS INTEGER), 2) AS min_years,
-           coalesce(CAST($unresolved AS BOOLEAN), false) AS only_open
+           coalesce(CAST($unresolved AS BOOLEAN), false) AS only_open, CAST($subject AS VARCHAR) AS subject
 ),
 roots AS (
     SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
 ),
-items AS (
+in_range AS (
     SELECT i.*, c.chain_id FROM shortcoming_items i JOIN shortcoming_chain_items c USING (item_id), p
     WHERE (p.y0 IS NULL OR i.year >= p.y0) AND (p.y1 IS NULL OR i.year <= p.y1)
-      AND (p.unit IS NULL
-           OR i.unit_code IN (SELECT a.unit_code FROM unit_ancestors a WHERE a.ancestor_code IN (SELECT * FROM roots))
-           OR EXISTS (SELECT 1 FROM unit_ancestors_by_year b
-                      WHERE b.unit_code = i.unit_code AND b.year = i.year AND b.ancestor_code IN (SELECT * FROM roots)))
+),
+items AS (         -- whole chains that touch the unit's subtree (a merged unit keeps its predecessors' history)
+    SELECT * FROM in_range WHERE chain_id IN (
+        SELECT i.chain_id FROM in_range i, p
+        WHERE (p.subject IS NULL OR i.subjects IS NULL OR list_contains(string_split(i.subjects, ','), p.subject))
+          AND (p.unit IS NULL
+               OR i.unit_code IN (SELECT a.unit_code FROM unit_ancestors a
+                                  WHERE a.ancestor_code IN (SELECT * FROM roots))
+               OR EXISTS (SELECT 1 FROM unit_ancestors_by_year b
+                          WHERE b.unit_code = i.unit_code AND b.year = i.year
+                            AND b.ancestor_code IN (SELECT * FROM roots))))
 ),
 cat_rank AS (      -- the chain's category: its most frequent one other than 'khac', the latest on a tie
     SELECT chain_id, category,
@@ -56,9 +66,11 @@ chains AS (
     GROUP BY i.chain_id
 )
 SELECT u.name AS unit, sc.name AS category, c.first_year, c.last_year, c.years,
-       (c.last_year - c.first_year + 1 = c.years) AS consecutive, c.latest_status, c.texts, c.unit_code,
+       (c.last_year - c.first_year + 1 = c.years) AS consecutive,
+       CASE c.latest_status WHEN 'da_khac_phuc' THEN 'Đã khắc phục' WHEN 'dang_khac_phuc' THEN 'Đang khắc phục'
+                            WHEN 'chua_khac_phuc' THEN 'Chưa khắc phục' END AS latest_status, c.texts, c.unit_code,
        r.category AS category_code, (c.latest_status IS DISTINCT FROM 'da_khac_phuc') AS unresolved,
-       c.fixed_then_recurred, c.confirmed_links, c.chain_id
+       c.fixed_then_recurred, c.confirmed_links, c.chain_id, c.latest_status AS latest_status_code
 FROM chains c
 JOIN cat_rank r ON r.chain_id = c.chain_id AND r.r = 1
 LEFT JOIN units u ON u.unit_code = c.unit_code

@@ -6,10 +6,12 @@
 -- param: unit text optional — mã hoặc tên đơn vị: các đơn vị trực thuộc
 -- param: from_year int optional — từ năm (năm sau của cặp)
 -- param: to_year int optional — đến năm (năm sau của cặp)
+-- param: subject text optional — mã đối tượng của hạn chế năm sau (không ghi đối tượng luôn tính)
 -- columns: unit, year_from, text_from, year_to, text_to, score, category_from, category_to, from_id, to_id,
 --   unit_code
 WITH p AS (
-    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
+           CAST($subject AS VARCHAR) AS subject
 ),
 roots AS (
     SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
@@ -24,6 +26,7 @@ LEFT JOIN shortcoming_categories ca ON ca.code = a.category
 LEFT JOIN shortcoming_categories cb ON cb.code = b.category, p
 WHERE l.status = 'cho_xem_xet'
   AND (p.y0 IS NULL OR l.year_to >= p.y0) AND (p.y1 IS NULL OR l.year_to <= p.y1)
+  AND (p.subject IS NULL OR b.subjects IS NULL OR list_contains(string_split(b.subjects, ','), p.subject))
   AND (p.unit IS NULL
        OR l.unit_code IN (SELECT a2.unit_code FROM unit_ancestors a2 WHERE a2.ancestor_code IN (SELECT * FROM roots))
        OR EXISTS (SELECT 1 FROM unit_ancestors_by_year y

@@ -6,9 +6,11 @@
 -- param: unit text required — mã hoặc tên đơn vị
 -- param: from_year int optional — từ năm
 -- param: to_year int optional — đến năm
+-- param: subject text optional — mã đối tượng (hạn chế không ghi đối tượng luôn tính)
 -- columns: year, category, shortcomings, recurring, worst_status, texts, category_code, unit_code, chain_ids
 WITH p AS (
-    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
+           CAST($subject AS VARCHAR) AS subject
 ),
 target AS (
     SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
@@ -29,5 +31,6 @@ FROM shortcoming_items i JOIN shortcoming_chain_items c USING (item_id)
 LEFT JOIN shortcoming_categories sc ON sc.code = i.category, p
 WHERE i.unit_code IN (SELECT unit_code FROM family)
   AND (p.y0 IS NULL OR i.year >= p.y0) AND (p.y1 IS NULL OR i.year <= p.y1)
+  AND (p.subject IS NULL OR i.subjects IS NULL OR list_contains(string_split(i.subjects, ','), p.subject))
 GROUP BY i.year, i.category, sc.name, sc.sort_order
 ORDER BY year, sc.sort_order, category COLLATE vi;

@@ -6,9 +6,11 @@
 -- param: unit text optional — mã hoặc tên đơn vị: các đơn vị trực thuộc (cả theo cây của từng năm)
 -- param: from_year int optional — từ năm
 -- param: to_year int optional — đến năm
+-- param: subject text optional — mã đối tượng (hạn chế không ghi đối tượng luôn tính)
 -- columns: year, category, shortcomings, units, recurring, recurring_share, category_code, sort_order
 WITH p AS (
-    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+    SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
+           CAST($subject AS VARCHAR) AS subject
 ),
 roots AS (
     SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
@@ -16,6 +18,7 @@ roots AS (
 items AS (
     SELECT i.*, c.position FROM shortcoming_items i JOIN shortcoming_chain_items c USING (item_id), p
     WHERE (p.y0 IS NULL OR i.year >= p.y0) AND (p.y1 IS NULL OR i.year <= p.y1)
+      AND (p.subject IS NULL OR i.subjects IS NULL OR list_contains(string_split(i.subjects, ','), p.subject))
       AND (p.unit IS NULL
            OR i.unit_code IN (SELECT a.unit_code FROM unit_ancestors a WHERE a.ancestor_code IN (SELECT * FROM roots))
            OR EXISTS (SELECT 1 FROM unit_ancestors_by_year b
