@@ -1,4 +1,4 @@
-"""Command line: python -m etl load|check|demo|loads.
+"""Command line: python -m etl load|check|demo|loads|undo|account|audit|backup|restore.
 
 Exit codes: 0 every row loaded; 1 some rows rejected, the rest loaded; 2 nothing could be loaded. Always a
 Vietnamese message, never a traceback.
@@ -112,6 +112,139 @@ def cmd_loads(args) -> int:
     return 0
 
 
+def _who() -> str:
+    import getpass
+    try:
+        return f"{getpass.getuser()} (dòng lệnh)"
+    except (KeyError, OSError):
+        return "dòng lệnh"
+
+
+def cmd_undo(args) -> int:
+    from etl import audit, undo
+    plan = undo.undo_load(args.load_id, args.db, dry_run=True)
+    if plan.error:
+        print(plan.error)
+        return 2
+    print(plan.message())
+    for w in plan.warnings:
+        print(f"  ! {w}")
+    if plan.warnings and not args.force:
+        print("Chưa hủy. Chạy lại với --force nếu vẫn muốn hủy.")
+        return 1
+    res = undo.undo_load(args.load_id, args.db, by=_who(), force=args.force)
+    if res.error:
+        print(res.error)
+        return 2
+    audit.record("huy_nap", user=_who(), what=f"lần nạp #{res.load_id}", filters={"tep": res.file_name},
+                 rows=sum(res.removed.values()))
+    print(res.message())
+    return 0
+
+
+def cmd_account(args) -> int:
+    import getpass
+
+    from etl import accounts, audit
+
+    def password() -> str | None:
+        if args.action not in ("add", "passwd") or getattr(args, "no_password", False):
+            return None
+        if args.password_stdin:
+            return sys.stdin.readline().rstrip("\n")
+        first = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != first:
+            raise accounts.AccountError("Hai lần nhập mật khẩu không giống nhau")
+        return first
+
+    try:
+        if args.action == "roles":
+            for r in accounts.roles().values():
+                scope = {"khong": "không gắn đơn vị", "tuy_chon": "có thể gắn đơn vị", "bat_buoc": "phải gắn đơn vị"}
+                print(f"{r.code:16} {r.name} — {r.description} ({scope.get(r.scope, r.scope)})")
+            return 0
+        if args.action == "list":
+            accs = accounts.load()
+            print(f"Tệp tài khoản: {accounts.accounts_path()}" + ("" if accs else " (chưa có tài khoản nào)"))
+            roles = accounts.roles()
+            for a in sorted(accs.values(), key=lambda a: a.user):
+                role = roles.get(a.role)
+                print(f"  {a.user:20} {a.name:28} {role.name if role else a.role + ' (?)'}"
+                      + (f" · đơn vị {a.unit}" if a.unit else "") + (" · ĐÃ KHÓA" if a.disabled else "")
+                      + ("" if a.password else " · không mật khẩu (chỉ qua proxy)"))
+            return 0
+        if args.action == "add":
+            if args.unit:
+                _check_unit(args.unit)
+            acc = accounts.add(args.user, args.role, password=password(), name=args.name, unit=args.unit)
+            detail = f"thêm, vai trò {acc.role}" + (f", đơn vị {acc.unit}" if acc.unit else "")
+        elif args.action == "passwd":
+            acc = accounts.update(args.user, password=password())
+            detail = "đổi mật khẩu"
+        elif args.action in ("disable", "enable"):
+            acc = accounts.update(args.user, disabled=args.action == "disable")
+            detail = "khóa" if args.action == "disable" else "mở khóa"
+        elif args.action == "remove":
+            accounts.remove(args.user)
+            detail = "xóa"
+        audit.record("tai_khoan", user=_who(), what=args.user, detail=detail)
+        print(f"Tài khoản {args.user}: {detail} — tệp {accounts.accounts_path()}")
+        return 0
+    except accounts.AccountError as exc:
+        print(f"Lỗi: {exc}")
+        return 2
+
+
+def _check_unit(code: str) -> None:
+    path = warehouse.db_path()
+    if not path.exists():
+        print(f"(chưa có kho dữ liệu tại {path}: chưa kiểm tra được mã đơn vị {code})")
+        return
+    con = warehouse.connect_readonly(path)
+    try:
+        if not con.execute("SELECT 1 FROM units WHERE unit_code = ?", [code]).fetchall():
+            from etl.accounts import AccountError
+            raise AccountError(f"Không có đơn vị mã '{code}' trong kho {path}")
+    finally:
+        con.close()
+
+
+def cmd_audit(args) -> int:
+    from etl import audit
+    path = audit.audit_path()
+    if args.verify:
+        ok, bad, n = audit.verify()
+        print(f"Nhật ký {path}: {n} dòng — " + ("nguyên vẹn" if ok else f"BỊ SỬA hoặc hỏng từ dòng {bad}"))
+        return 0 if ok else 1
+    events = audit.read()
+    for ev in events[-args.tail:]:
+        if "damaged" in ev:
+            print(f"  (dòng hỏng) {ev['damaged'][:100]}")
+            continue
+        filters = ", ".join(f"{k}={v}" for k, v in (ev.get("filters") or {}).items())
+        print(f"{ev['ts']}  {ev['user']:20} {audit.ACTIONS.get(ev['action'], ev['action']):30} {ev.get('what') or ''}"
+              + (f" [{filters}]" if filters else "") + (f" — {ev['detail']}" if ev.get("detail") else ""))
+    print(f"({len(events)} sự kiện trong {path})")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    import duckdb
+
+    from etl import backup
+    try:
+        if args.cmd == "restore":
+            live = backup.restore(args.file, args.db, by=_who())
+            print(f"Đã khôi phục {live} từ {args.file}")
+            return 0
+        out = backup.backup(args.to, args.db, keep=args.keep)
+    except (FileNotFoundError, duckdb.Error) as exc:
+        print(f"Lỗi: {exc}")
+        return 2
+    print(f"Đã sao lưu kho vào {out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Nạp dữ liệu xếp loại chất lượng vào kho DuckDB")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -135,6 +268,29 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--db")
     s.add_argument("--rejects", action="store_true", help="liệt kê dòng bị loại")
     s.add_argument("--load", type=int, help="chỉ một lần nạp")
+    u = sub.add_parser("undo", help="hủy cả một lần nạp (gỡ mọi dòng của lần nạp đó)")
+    u.add_argument("load_id", type=int, help="số lần nạp (xem: python -m etl loads)")
+    u.add_argument("--db")
+    u.add_argument("--force", action="store_true",
+                   help="vẫn hủy khi lần nạp này đã thay thế số liệu của lần nạp trước (số liệu cũ không quay lại)")
+    a = sub.add_parser("account", help="tài khoản đăng nhập: add, list, passwd, disable, enable, remove, roles")
+    a.add_argument("action", choices=["add", "list", "passwd", "disable", "enable", "remove", "roles"])
+    a.add_argument("user", nargs="?", help="tên đăng nhập (chữ thường không dấu)")
+    a.add_argument("--role", help="vai trò (xem: python -m etl account roles)")
+    a.add_argument("--unit", help="mã đơn vị của tài khoản chỉ xem một đơn vị (bí thư)")
+    a.add_argument("--name", help="họ tên hiển thị")
+    a.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
+    a.add_argument("--no-password", action="store_true", help="không đặt mật khẩu (chỉ đăng nhập qua proxy)")
+    b = sub.add_parser("backup", help="sao lưu kho dữ liệu và nhật ký truy cập")
+    b.add_argument("--db")
+    b.add_argument("--to", help="thư mục sao lưu (mặc định $KIEMDIEM_BACKUP_DIR hoặc backup/ cạnh kho)")
+    b.add_argument("--keep", type=int, default=30, help="giữ bao nhiêu bản gần nhất (mặc định 30)")
+    r = sub.add_parser("restore", help="đưa một bản sao lưu trở lại làm kho dữ liệu")
+    r.add_argument("file", help="tệp .duckdb sao lưu")
+    r.add_argument("--db")
+    au = sub.add_parser("audit", help="nhật ký truy cập")
+    au.add_argument("--verify", action="store_true", help="kiểm tra nhật ký có bị sửa không")
+    au.add_argument("--tail", type=int, default=50, help="số sự kiện cuối cùng (mặc định 50)")
     return p
 
 
@@ -145,6 +301,20 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_load(args, checking=args.cmd == "check")
         if args.cmd == "demo":
             return cmd_demo(args)
+        if args.cmd == "undo":
+            return cmd_undo(args)
+        if args.cmd == "account":
+            if args.action not in ("list", "roles") and not args.user:
+                print("Cần tên đăng nhập, ví dụ: python -m etl account add nguyenvana --role uy_ban_kiem_tra")
+                return 2
+            if args.action == "add" and not args.role:
+                print("Cần vai trò: --role (xem: python -m etl account roles)")
+                return 2
+            return cmd_account(args)
+        if args.cmd == "audit":
+            return cmd_audit(args)
+        if args.cmd in ("backup", "restore"):
+            return cmd_backup(args)
         return cmd_loads(args)
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu — kho dữ liệu giữ nguyên như trước.", file=sys.stderr)

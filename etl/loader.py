@@ -180,10 +180,17 @@ def _fingerprint(frame: pd.DataFrame, cols: list[str]) -> str:
 def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: str | None = None,
                subject: str | None = None, replace: bool = False, dry_run: bool = False,
                progress: Callable[[str, float], None] | None = None, note: str | None = None,
-               with_preview: bool = False) -> LoadResult:
+               fast: bool | None = None, with_preview: bool = False) -> LoadResult:
     """Load (or with dry_run only check) files. Never raises for bad input: problems are in the result.
-    with_preview keeps a copy of the rows written (or, checking, to be written) in result.preview (the import page).
-    """
+    with_preview keeps a copy of the rows written (or, checking, to be written) in result.preview (the import page;
+    the fast path does not keep one).
+
+    fast: check template CSV/Parquet tables column-wise in DuckDB (etl/fastload.py: same rules, same rejects, same
+    tables). None = when the load is big ($KIEMDIEM_FAST_LOAD=1/0 forces it on/off)."""
+    from etl import fastload
+    if fastload.wanted(paths, fast):
+        return fastload.load_files(paths, db, unit=unit, subject=subject, replace=replace, dry_run=dry_run,
+                                   progress=progress, note=note)
     files = [FileResult(Path(p)) for p in paths]
     subject_code = None
     if subject:

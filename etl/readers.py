@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from etl import filecheck
 from etl.layouts import HeaderMatch, match_header
 from etl.normalize import is_blank, parse_label, search_key, show, subject_from_caption
 
@@ -50,19 +50,12 @@ def col_letter(index: int) -> str:
 
 # ───────────────────────────── raw reading ─────────────────────────────
 
-MAX_XLSX_UNCOMPRESSED = 500 * 1024 * 1024   # refuse zip bombs before parsing
-
-
-def _check_xlsx(path: Path) -> None:
-    if not zipfile.is_zipfile(path):
-        raise FileError(f"Tệp {path.name} có đuôi Excel nhưng không phải tệp Excel hợp lệ")
-    with zipfile.ZipFile(path) as zf:
-        total = sum(i.file_size for i in zf.infolist())
-        if total > MAX_XLSX_UNCOMPRESSED:
-            raise FileError(f"Tệp {path.name} giải nén ra quá lớn ({total // 2**20} MB) — từ chối đọc")
-
-
 def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):    # Excel's "Unicode Text" export
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for enc in ("utf-8-sig", "cp1258"):
         try:
             return data.decode(enc)
@@ -85,9 +78,11 @@ def read_sheets(path: Path) -> list[Sheet]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileError(f"Không tìm thấy tệp {path}")
+    try:
+        filecheck.check(path)       # before any parser: renamed binaries, zip bombs, macros (etl/filecheck.py)
+    except filecheck.FileRefused as exc:
+        raise FileError(str(exc)) from exc
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        if suffix in (".xlsx", ".xlsm"):
-            _check_xlsx(path)
         from python_calamine import CalamineWorkbook
         try:
             wb = CalamineWorkbook.from_path(str(path))
@@ -100,7 +95,25 @@ def read_sheets(path: Path) -> list[Sheet]:
             raise FileError(f"Tệp {path.name} không phải tệp văn bản CSV")
         rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text, suffix)))
         return [Sheet(None, [[None if c.strip() == "" else c for c in r] for r in rows])]
+    if suffix == ".parquet":
+        return [_parquet_sheet(path)]
     raise FileError(f"Tệp {path.name}: định dạng '{suffix}' chưa hỗ trợ (dùng .xlsx, .csv hoặc .tsv)")
+
+
+def _parquet_sheet(path: Path) -> Sheet:
+    """A Parquet file in a template's layout: its column names are the header row, each record a row. Text that
+    is blank becomes None, as in a CSV file; numbers stay numbers, as in a workbook."""
+    import pyarrow.parquet as pq
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises its own types for damaged files
+        raise FileError(f"Tệp {path.name} không đọc được như tệp Parquet ({type(exc).__name__})") from exc
+
+    def cell(v):
+        return None if isinstance(v, str) and v.strip() == "" else v
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    rows = [[cell(v) for v in r] for r in zip(*columns)]
+    return Sheet(None, [[cell(n) for n in table.column_names], *rows])
 
 
 # ───────────────────────────── finding tables ─────────────────────────────
@@ -136,7 +149,8 @@ def _template_block(sheet: Sheet, start: int, match: HeaderMatch, end: int) -> B
         rec["_raw"] = {str(sheet.rows[start][j]) if j < len(sheet.rows[start]) else col_letter(j): show(c)
                        for j, c in enumerate(row) if not is_blank(c)}
         records.append(rec)
-    frame = pd.DataFrame.from_records(records, columns=[*dict.fromkeys(fields.values()), "_row", "_raw"])
+    # dtype=object: cells keep the value read (pandas would turn a blank text cell into NaN, shown as 'nan')
+    frame = pd.DataFrame(records, columns=[*dict.fromkeys(fields.values()), "_row", "_raw"], dtype=object)
     return Block(match.layout.kind, sheet.name, frame, unknown_headers=match.unknown)
 
 

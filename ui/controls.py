@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import runpy
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from ui import data, shares, state
+from ui import access, data, shares, state
 
 _FILTERS = "_filters"          # state.Filters
 _WRITTEN = "_url_written"      # what the app last wrote into the URL
@@ -74,8 +75,10 @@ def stored() -> state.Filters:
 
 
 def current() -> state.Filters:
-    """The global filters as the sidebar set them in this run (every page calls this first)."""
+    """The global filters as the sidebar set them in this run (every page calls this first). A page the user may not
+    open stops here (ui/access.py)."""
     _ensure_shell()
+    access.guard_page(sys._getframe(1).f_globals.get("__file__"))
     return stored()
 
 

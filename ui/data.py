@@ -1,23 +1,48 @@
 """The app's warehouse connection and cached query results.
 
-One read-only connection per warehouse version, shared by every session (a cursor per query, see queries.runner).
+Access is enforced here, under every page: query() and connection() read through the connection of the user's
+Restriction (queries/scope.py: the warehouse tables as views limited to the user's unit subtree, without member-level
+rows or names for roles that may not see them), a `unit` parameter outside the scope is replaced by the user's own
+unit, nothing is readable while nobody is signed in, and each view of individual-level rows is written to the audit
+log (ui/access.py) — or not shown when the log cannot be written.
+
+One read-only connection per restriction on the current warehouse version, shared by every session of that
+restriction (a cursor per query, see queries.runner).
 When a load publishes a new version (a new file renamed over the old one) the version changes, so the next query
 opens the new file and every cached result of the old version stops being used: the app never blocks a load and
 never shows half of one. Results are cached on plain values (query name, parameters, file and version).
 """
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import streamlit as st
 
 from etl import warehouse
-from queries import runner
-from ui import fmt, state, style
+from etl.normalize import search_key
+from queries import runner, scope
+from ui import access, fmt, state, style
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(path: str, version: tuple):
-    return warehouse.connect_readonly(path)
+_CONNECTIONS: dict[tuple, tuple] = {}       # (path, restriction) → (version, connection)
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _connection(path: str, version: tuple, restriction: scope.Restriction = scope.FULL):
+    """The connection of one restriction on the file as it is now. A newer version replaces the older one, whose file
+    is released once no running query uses it (a cache of every version would keep every old file on disk)."""
+    key = (path, restriction)
+    with _CONNECTIONS_LOCK:
+        held = _CONNECTIONS.get(key)
+        now = warehouse.version(path)
+        if held is None or held[0] != now:
+            held = (now, scope.connect(path, restriction))
+            _CONNECTIONS[key] = held
+        return held[1]
+
+
+_connection.clear = _CONNECTIONS.clear      # as st.cache_resource offers (pages/shortcomings.py uses it)
 
 
 def _current() -> tuple[str, tuple] | None:
@@ -27,22 +52,47 @@ def _current() -> tuple[str, tuple] | None:
 
 
 def connection():
+    """The current user's connection (restricted like query()), or None without a warehouse or a signed-in user."""
     cur = _current()
-    return None if cur is None else _connection(*cur)
+    r = access.restriction()
+    return None if cur is None or r is None else _connection(*cur, r)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run(path: str, version: tuple, name: str, params: tuple) -> pd.DataFrame:
-    return runner.run(_connection(path, version), name, dict(params))
+def _run(path: str, version: tuple, name: str, params: tuple,
+         restriction: scope.Restriction = scope.FULL) -> pd.DataFrame:
+    return runner.run(_connection(path, version, restriction), name, dict(params))
+
+
+def _in_scope(cur, r: scope.Restriction, unit) -> str:
+    """A unit the user may see: the one asked for when it is inside the scope, else the user's own unit."""
+    tree = _run(cur[0], cur[1], "units_tree", (), r)
+    if unit in set(tree["unit_code"]) or search_key(unit) in set(tree["name_key"]):
+        return unit
+    access.refused(f"đơn vị {unit}", "ngoài phạm vi của tài khoản — thay bằng đơn vị của tài khoản")
+    return r.roots[0]
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Rows of queries/NAME.sql for these parameters (an empty frame when there is no warehouse yet)."""
+    """Rows of queries/NAME.sql for these parameters, as the current user may see them (an empty frame when there is
+    no warehouse yet or nobody is signed in)."""
     cur = _current()
-    if cur is None:
+    r = access.restriction()
+    if cur is None or r is None:
         return pd.DataFrame(columns=list(runner.get(name).columns))
+    if r.roots is not None and params.get("unit") is not None:
+        params = {**params, "unit": _in_scope(cur, r, params["unit"])}
     clean = tuple(sorted((k, v) for k, v in params.items() if v is not None))
-    return _run(cur[0], cur[1], name, clean)
+    df = _run(cur[0], cur[1], name, clean, r)
+    if r.individual and len(df) and access.personal_level(name) and not access.log_view(name, dict(clean), len(df)):
+        st.error("Không ghi được nhật ký truy cập, nên không hiển thị số liệu từng đảng viên. Báo quản trị hệ thống.")
+        return df.iloc[0:0]
+    return df
+
+
+def is_demo() -> bool:
+    """The warehouse is the illustrative demo (meta key 'demo')."""
+    return "demo" in info()
 
 
 # ───────────── reference data, cached like any query ─────────────

@@ -1,0 +1,370 @@
+"""Who is using the app, what they may open and read, and the audit of what they saw.
+
+Three ways to run (mode()):
+- "tai_khoan": local accounts (etl/accounts.py, a TOML file outside git): a login form; the signed-in user name lives in
+  the server-side session only, and the account is re-read on every run (a disabled or removed account is out at once).
+- "proxy": an identity set by a trusted reverse proxy in the header named by $KIEMDIEM_TRUSTED_USER_HEADER (e.g.
+  X-Remote-User). Only trusted when that variable is set, and only while Streamlit listens on the loopback interface
+  (so nobody can reach it without the proxy). The user must be in the accounts file, which gives the role and unit.
+- "mo" (open): neither configured. Everyone is the guest with every page — the demo and a single person's own machine.
+  The app says so in the sidebar; reached from another machine (not loopback, or through a proxy), it serves only the
+  demo warehouse.
+
+What a role may open is data/reference/role_pages.csv (a row per page, or `section:NAME` for pages of a section not
+listed); what it may read is its Restriction (queries/scope.py), applied by ui/data.py to every query. This module
+has no SQL.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+
+from etl import accounts, audit
+from queries import runner
+from queries.scope import FULL, Restriction
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES_FILE = ROOT / "data" / "reference" / "role_pages.csv"
+HEADER_ENV = "KIEMDIEM_TRUSTED_USER_HEADER"
+SESSION_HOURS = float(os.environ.get("KIEMDIEM_SESSION_HOURS", "10"))
+MAX_FAILURES, FAILURE_WINDOW = 5, 600          # 5 wrong passwords in 10 minutes lock the name for 10 minutes
+_AUTH = "_auth"                                 # session: {"user": name, "since": epoch}
+_SEEN = "_audit_seen"                           # session: views already logged
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class User:
+    user: str
+    name: str
+    role: accounts.Role | None = None           # None: open mode, every page and every row
+    unit: str | None = None
+
+    @property
+    def restriction(self) -> Restriction:
+        if self.role is None:
+            return FULL
+        return Restriction(roots=(self.unit,) if self.unit else None, individual=self.role.individual,
+                           names=self.role.names, rejects=self.role.import_data)
+
+    @property
+    def role_code(self) -> str | None:
+        return self.role.code if self.role else None
+
+    def can(self, capability: str) -> bool:
+        """import_data | audit | individual | names."""
+        return self.role is None or bool(getattr(self.role, capability))
+
+
+GUEST = User("khach", "Khách (chưa đăng nhập)")
+
+
+class AccessError(Exception):
+    pass
+
+
+# ───────────── pages per role (plain functions: tests call them directly) ─────────────
+
+@functools.lru_cache(maxsize=4)
+def _matrix(path: str, mtime: int) -> dict[str, set[str]]:
+    with open(path, encoding="utf-8") as fh:
+        return {r["page"]: {role for role, mark in r.items() if role != "page" and (mark or "").strip()}
+                for r in csv.DictReader(fh)}
+
+
+def matrix() -> dict[str, set[str]]:
+    return _matrix(str(PAGES_FILE), PAGES_FILE.stat().st_mtime_ns)
+
+
+def page_allowed(role: str | None, page: str, section: str | None) -> bool:
+    """A page's own row decides; a page without one follows its section's row; neither: no role sees it."""
+    if role is None:
+        return True
+    m = matrix()
+    if page in m:
+        return role in m[page]
+    return role in m.get(f"section:{section}", set())
+
+
+_SECTIONS: dict[str, str] = {}
+
+
+def register_pages(pages) -> None:
+    """app.py's PAGES (section, file, title, icon): lets a page file find its section when it checks itself."""
+    _SECTIONS.update({file: section for section, file, *_ in pages})
+
+
+def visible(pages, user: User) -> list:
+    return [p for p in pages if page_allowed(user.role_code, p[1], p[0])]
+
+
+# ───────────── who is signed in ─────────────
+
+def mode() -> str:
+    if os.environ.get(HEADER_ENV):
+        return "proxy"
+    return "tai_khoan" if accounts.load() else "mo"
+
+
+def _loopback() -> bool:
+    return str(st.get_option("server.address") or "") in LOOPBACK
+
+
+def _headers() -> dict[str, str]:
+    """The HTTP headers of this session's request, names in lower case."""
+    return {k.lower(): v for k, v in (st.context.headers or {}).items()}
+
+
+def _proxied() -> bool:
+    return any(h in _headers() for h in ("x-forwarded-for", "x-real-ip", "forwarded"))
+
+
+def _proxy_name() -> str:
+    return (_headers().get(os.environ[HEADER_ENV].lower()) or "").strip().lower()
+
+
+def _user(acc: accounts.Account) -> User | None:
+    role = accounts.roles().get(acc.role)
+    if role is None or acc.disabled or (role.scope == "bat_buoc" and not acc.unit):
+        return None
+    return User(acc.user, acc.name, role, acc.unit if role.scope != "khong" else None)
+
+
+def current_user() -> User | None:
+    """The signed-in user, the guest in open mode, or None (nobody may read anything)."""
+    m = mode()
+    if m == "mo":
+        return GUEST
+    if m == "proxy":
+        if not _loopback():
+            return None
+        acc = accounts.load().get(_proxy_name())
+        return _user(acc) if acc else None
+    auth = st.session_state.get(_AUTH)
+    if not auth:
+        return None
+    acc = accounts.load().get(auth["user"])
+    if acc is None or time.time() - auth["since"] > SESSION_HOURS * 3600:
+        st.session_state.pop(_AUTH, None)
+        return None
+    return _user(acc)
+
+
+def restriction() -> Restriction | None:
+    """What the current user may read; None when nobody is signed in (then nothing is readable)."""
+    try:
+        u = current_user()
+    except accounts.AccountError:
+        return None
+    return None if u is None else u.restriction
+
+
+# ───────────── the audit log ─────────────
+
+def log(action: str, what: str = "", filters: dict | None = None, rows: int | None = None,
+        detail: str | None = None, user: User | None = None) -> bool:
+    """Append one event for the current user; False when the log cannot be written."""
+    u = user or current_user() or User("?", "?")
+    try:
+        audit.record(action, user=u.user, role=u.role_code or ("khach" if u is GUEST else None), what=what,
+                     filters=filters, rows=rows, detail=detail)
+        return True
+    except OSError:
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def personal_level(name: str) -> str | None:
+    """'names' when a query reads members' names, 'individual' when it reads member-level rows, else None.
+    Read from the SQL itself (and a composite's rule files), so a new query is classified without a list."""
+    from queries import composite
+    q = runner.get(name)
+    texts = [q.sql]
+    if q.meta.get("composite"):
+        texts += [r.query.sql for r in composite.rules(q.meta["composite"]).values()]
+    text = "\n".join(texts).lower()
+    if "member_identities" in text:
+        return "names"
+    return "individual" if "member_ratings" in text else None
+
+
+def log_view(name: str, params: dict, rows: int) -> bool:
+    """Log a view of individual-level rows once per session and filter; False when it could not be logged."""
+    key = (name, tuple(sorted((k, str(v)) for k, v in params.items())))
+    seen = st.session_state.setdefault(_SEEN, set())
+    if key in seen:
+        return True
+    ok = log("xem_ca_nhan", what=name, filters=params, rows=rows,
+             detail="có họ tên" if personal_level(name) == "names" else None)
+    if ok:
+        seen.add(key)
+    return ok
+
+
+def audited(make: Callable, what: str, filters: dict | None = None, rows: Callable | None = None) -> Callable:
+    """Wrap the callable of a download button: the export is logged when (and each time) the file is made. The user
+    is taken now, while the page is drawn: the file is made later, on the click, outside the page's run."""
+    user = current_user() or User("?", "?")
+
+    def run():
+        data = make()
+        if not log("xuat_ca_nhan", what=what, filters=filters, rows=rows() if rows else None, user=user):
+            raise AccessError("Không ghi được nhật ký truy cập — không xuất số liệu cá nhân")
+        return data
+    return run
+
+
+def refused(what: str, detail: str | None = None) -> None:
+    """Log (once per session) an attempt to reach something outside the user's rights."""
+    key = ("tu_choi", what)
+    seen = st.session_state.setdefault(_SEEN, set())
+    if key not in seen:
+        seen.add(key)
+        log("tu_choi", what=what, detail=detail)
+
+
+# ───────────── the gate, the login form, the sidebar block ─────────────
+
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
+
+
+def _locked(name: str) -> bool:
+    now = time.time()
+    with _failures_lock:
+        recent = [t for t in _failures.get(name, []) if now - t < FAILURE_WINDOW]
+        _failures[name] = recent
+        return len(recent) >= MAX_FAILURES
+
+
+def _failed(name: str) -> None:
+    with _failures_lock:
+        _failures.setdefault(name, []).append(time.time())
+
+
+def _login_form() -> None:
+    st.title("Đăng nhập")
+    st.caption("Phân tích kết quả kiểm điểm, đánh giá, xếp loại chất lượng. Tài khoản do quản trị hệ thống cấp.")
+    with st.form("dang_nhap", border=True, enter_to_submit=True):
+        name = st.text_input("Tên đăng nhập", key="login_user", autocomplete="username")
+        password = st.text_input("Mật khẩu", type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Đăng nhập", type="primary")
+    if not submitted:
+        return
+    name = (name or "").strip().lower()
+    if _locked(name):
+        st.error("Nhập sai quá nhiều lần — thử lại sau 10 phút.")
+        return
+    acc = accounts.authenticate(name, password or "")
+    user = _user(acc) if acc else None
+    if user is None:
+        _failed(name)
+        log("dang_nhap_sai", what=name, user=User(name or "?", name or "?"))
+        st.error("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
+        return
+    st.session_state[_AUTH] = {"user": user.user, "since": time.time()}
+    log("dang_nhap", user=user)
+    st.rerun()
+
+
+def gate(pages, is_demo: Callable[[], bool]) -> User:
+    """The signed-in user; otherwise draw the login form (or a refusal) and stop the run.
+
+    Before sign-in every page URL shows the login form (hidden navigation with the same URL paths), so a shared link
+    opens after login on the page it names.
+    """
+    try:
+        m = mode()
+        user = current_user()
+    except accounts.AccountError as exc:
+        _stop_with(str(exc))
+    if m == "mo" and not (_loopback() and not _proxied()) and not is_demo():
+        _stop_with("Ứng dụng chưa cấu hình đăng nhập nên chỉ phục vụ dữ liệu minh họa khi được mở từ máy khác. "
+                   "Quản trị hệ thống cần tạo tài khoản (python -m etl account add …) hoặc cấu hình proxy xác thực "
+                   "— xem README.")
+    if m == "proxy" and not _loopback():
+        _stop_with("Chế độ xác thực qua proxy chỉ an toàn khi ứng dụng nghe trên 127.0.0.1 (sau proxy). "
+                   "Đặt server.address = \"127.0.0.1\".")
+    if user is not None:
+        if m == "proxy" and not st.session_state.get(_AUTH):
+            st.session_state[_AUTH] = {"user": user.user, "since": time.time(), "proxy": True}
+            log("dang_nhap", user=user, detail="qua proxy")
+        return user
+    if m == "proxy":
+        name = _proxy_name()
+        refused("đăng nhập qua proxy", f"người dùng '{name}' không có tài khoản hợp lệ")
+        _stop_with(f"Tài khoản '{name}' chưa được cấp quyền dùng ứng dụng này — liên hệ quản trị hệ thống."
+                   if name else "Proxy không chuyển danh tính người dùng — liên hệ quản trị hệ thống.")
+    seen = set()
+    hidden = []
+    for i, (_s, file, title, _icon) in enumerate(pages):
+        path = Path(file).stem
+        if path in seen:
+            continue
+        seen.add(path)
+        hidden.append(st.Page(_login_form, title=title, url_path=path, default=i == 0))
+    st.navigation(hidden, position="hidden").run()
+    st.stop()
+
+
+def _stop_with(message: str):
+    st.navigation([st.Page(lambda: st.error(message, icon=":material/lock:"), title="Không truy cập được",
+                           url_path="khong_truy_cap", default=True)], position="hidden").run()
+    st.stop()
+
+
+def sidebar(user: User) -> None:
+    with st.sidebar:
+        if user.role is None:
+            st.warning("**Chế độ dùng thử, không đăng nhập**: mọi trang đều mở, không phân quyền. Trước khi dùng số "
+                       "liệu thật, quản trị hệ thống cần tạo tài khoản (xem README).", icon=":material/lock_open:")
+            return
+        unit = ""
+        if user.unit:
+            from ui import data       # here, not at the top: ui.data imports this module
+            units = data.units()
+            names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}
+            unit = f" · {names.get(user.unit, user.unit)}"
+        st.caption(f"Đăng nhập: **{user.name}** · {user.role.name}{unit}")
+        if mode() == "tai_khoan" and st.button("Đăng xuất", key="dang_xuat", icon=":material/logout:"):
+            log("dang_xuat", user=user)
+            st.session_state.pop(_AUTH, None)
+            st.session_state.pop(_SEEN, None)
+            st.rerun()
+
+
+def guard_page(file: str | None) -> None:
+    """A page opened without the right (an old link, an edited URL) refuses itself. Called by controls.current()."""
+    if not file:
+        return
+    try:
+        rel = Path(file).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return
+    if not rel.startswith("pages/"):
+        return
+    user = current_user()
+    if user is not None and page_allowed(user.role_code, rel, _SECTIONS.get(rel)):
+        return
+    refused(rel)
+    st.error("Tài khoản của bạn không được mở trang này.", icon=":material/lock:")
+    st.stop()
+
+
+def require(capability: str) -> User:
+    """A page that needs a capability (import_data, audit …) calls this first."""
+    user = current_user()
+    if user is None or not user.can(capability):
+        refused(capability)
+        st.error("Tài khoản của bạn không được dùng chức năng này.", icon=":material/lock:")
+        st.stop()
+    return user
