@@ -2,7 +2,8 @@
 back up, and the selected unit against its peers of the same kind."""
 import streamlit as st
 
-from ui import charts, controls, data, shares, state, view
+from reports import page_tables
+from ui import charts, controls, data, export_rows, shares, state, view
 from ui.style import LEVEL_CODES, SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -28,6 +29,7 @@ level = controls.page_choice("Mức xếp loại tô màu", "muc", list(LEVEL_CO
                              format_func=lambda c: level_names.get(c, c))
 level_name = level_names.get(level, level)
 word = SUBJECT_UNIT_WORD.get(subject, "")
+where = export_rows.filters(f, unit_name, years, subject_names[subject], Mức_tô_màu=level_name)
 
 # ───────────── subordinate units ─────────────
 if f.view == state.VIEW_TODAY:      # the subordinates of the structure year, earlier years mapped onto them
@@ -72,7 +74,9 @@ else:
             if label in matrix.labels:
                 go_to(matrix.codes[matrix.labels.index(label)])
 
-    view.chart(charts.heatmap(matrix, level, level_name), key="heat", on_select=on_heat, selection_mode="points")
+    export_rows.plot(charts.heatmap(matrix, level, level_name), "heat",
+                     f"{unit_name} — tỷ lệ {level_name} của các đơn vị trực thuộc ({subject_names[subject].lower()})",
+                     where, on_select=on_heat, selection_mode="points")
 
     pick_options = [c for c in matrix.codes]
     labels = dict(zip(matrix.codes, matrix.labels))
@@ -88,6 +92,8 @@ else:
     with st.expander("Số lượng ở cả bốn mức", icon=":material/table:"):
         view.table(shares.unit_year_table(kids, level, level_names, view.profile_link), label_columns=2,
                    column_config={"Đơn vị": view.link_column()})
+    export_rows.table(page_tables.units_by_year(kids, level_names, level), f"don_vi_truc_thuoc_{f.unit}",
+                      "dl_children", f"{unit_name} — các đơn vị trực thuộc: số lượng từng mức", where)
 
 if st.session_state.pop("_open_profile", False):
     st.switch_page(state.PROFILE_PAGE)
@@ -103,5 +109,8 @@ if peers.empty or peers["unit_code"].nunique() < 2:
                f"{subject_names[subject].lower()} để so sánh.")
 else:
     summary = shares.peer_summary(peers, level)
-    view.chart(charts.peers(peers, summary, level, level_name, unit_name, years), key="peers")
+    export_rows.plot(charts.peers(peers, summary, level, level_name, unit_name, years), "peers",
+                     f"{unit_name} so với các đơn vị cùng loại — tỷ lệ {level_name}", where)
     view.table(shares.peer_table(summary, unit_name))
+    export_rows.table(page_tables.peer_summary(summary, unit_name, level_name), f"so_sanh_cung_loai_{f.unit}",
+                      "dl_peers", f"{unit_name} so với các đơn vị cùng loại", where)

@@ -3,7 +3,8 @@ numbers reviewed and not rated — for the unit chosen in the sidebar (its whole
 import streamlit as st
 
 from analysis import composition
-from ui import charts, controls, data, shares, state, view
+from reports import page_tables
+from ui import charts, controls, data, export_rows, shares, state, view
 from ui.style import SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -34,6 +35,7 @@ if shown.empty:
     st.stop()
 
 subjects_shown = {c: n for c, n in subject_names.items() if c in set(shown["subject"])}
+where = export_rows.filters(f, unit_name, years, subject_names.get(f.subject))     # stated in every download
 latest = shares.cards(dist[dist["subject"].isin(subjects_shown)], subjects_shown, years[-1])
 st.subheader(f"Năm {max(c.year for c in latest)}: tỷ lệ từng mức và thay đổi so với năm trước")
 view.cards(latest, level_names, unit_words={c: f"{w} được xếp loại" for c, w in SUBJECT_UNIT_WORD.items()})
@@ -43,15 +45,19 @@ quota = data.query("quota_by_year", from_year=years[0], to_year=years[-1], subje
 for tab, (code, name) in zip(st.tabs(list(subjects_shown.values())), subjects_shown.items()):
     with tab:
         d = shown[shown["subject"] == code]
+        w = {**where, "Đối tượng": name}
         left, right = st.columns(2, gap="large")
         with left:
             st.markdown("**Tỷ lệ bốn mức xếp loại**")
-            view.chart(charts.stacked_levels(d, level_names, years, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
-                       key=f"levels_{code}")
+            export_rows.plot(charts.stacked_levels(d, level_names, years, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
+                             f"levels_{code}", f"{unit_name} — {name}: tỷ lệ bốn mức xếp loại", w)
         with right:
             st.markdown("**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định**")
             series = shares.quota_series(d, quota[quota["subject"] == code], years)
-            view.chart(charts.excellence_vs_quota(series), key=f"quota_{code}")
+            export_rows.plot(charts.excellence_vs_quota(series), f"quota_{code}",
+                             f"{unit_name} — {name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn", w)
+            export_rows.table(page_tables.quota_series(series), f"ty_le_xuat_sac_{code}", f"dl_quota_{code}",
+                              f"{name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định", w)
             if series["ratio"].isna().any():
                 missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
                 st.caption("Không có quy định toàn quốc về tỷ lệ cho năm " + ", ".join(missing)
@@ -62,13 +68,20 @@ for tab, (code, name) in zip(st.tabs(list(subjects_shown.values())), subjects_sh
             if kids["unit_code"].nunique() > 1:
                 st.markdown(f"**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ nếu giữ nguyên cơ cấu đơn vị năm {years[0]}**")
                 adj = composition.adjusted_share(kids, base_year=years[0])
-                view.chart(charts.composition_adjusted(adj, years[0]), key=f"mix_{code}")
+                export_rows.plot(charts.composition_adjusted(adj, years[0]), f"mix_{code}",
+                                 f"{unit_name} — {name}: tỷ lệ HTXS nếu giữ cơ cấu năm {years[0]}", w)
+                export_rows.table(page_tables.composition(adj, years[0]), f"giu_co_cau_{code}", f"dl_mix_{code}",
+                                  f"{name}: tỷ lệ HTXS nếu giữ cơ cấu đơn vị năm {years[0]}", w)
                 st.caption("Mỗi đơn vị trực thuộc giữ tỷ trọng của năm gốc. Hai đường tách nhau là do thay đổi "
                            "cơ cấu đơn vị (sáp nhập, thành lập, giải thể), không phải do kết quả xếp loại thay đổi.")
         with st.expander("Bảng số liệu", icon=":material/table:"):
             view.table(shares.counts_table(d, level_names, years))
+        export_rows.table(page_tables.levels_by_year(d, level_names, years), f"so_lieu_{code}", f"dl_counts_{code}",
+                          f"{name}: số lượng và tỷ lệ từng mức xếp loại", w)
 
 st.subheader("Số tập thể, cá nhân được kiểm điểm và không xếp loại")
 view.table(shares.reviewed_table(shown, subjects_shown, years), label_columns=2)
+export_rows.table(page_tables.reviewed(shown, subjects_shown, years), "kiem_diem_khong_xep_loai", "dl_reviewed",
+                  "Số được kiểm điểm và không xếp loại", where)
 st.caption("Được kiểm điểm = số được xếp loại + số không xếp loại (miễn công tác và sinh hoạt đảng, mới kết nạp "
            "dưới 6 tháng, đình chỉ sinh hoạt…). “—”: đơn vị không báo cáo số không xếp loại hoặc không có số liệu.")

@@ -3,7 +3,8 @@ subordinate organizations, its shortcomings and review suggestions, and its pred
 import pandas as pd
 import streamlit as st
 
-from ui import charts, controls, data, fmt, shares, state, view
+from reports import page_tables
+from ui import charts, controls, data, export_rows, fmt, shares, state, view
 from ui.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -28,6 +29,7 @@ years = f.years(opts.years)
 if not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.")
     st.stop()
+where = export_rows.filters(f, me["name"], years, subject_names.get(f.subject), unit_label="Đơn vị")
 
 # ───────────── lineage ─────────────
 lineage = data.query("unit_lineage", unit=f.unit)
@@ -58,7 +60,8 @@ if own.empty:
     view.empty(f"Không có kết quả xếp loại tập thể của {me['name']} trong các năm {years[0]}–{years[-1]}.")
 else:
     own_years = sorted(set(int(y) for y in own["year"]))
-    view.chart(charts.collective_levels(own, level_names, subject_names, own_years), key="own")
+    export_rows.plot(charts.collective_levels(own, level_names, subject_names, own_years), "own",
+                     f"{me['name']} — xếp loại của đơn vị (tập thể)", where)
     table = pd.DataFrame({
         "Năm": own["year"].astype(str),
         "Đối tượng": own["subject"].map(subject_names),
@@ -67,6 +70,8 @@ else:
         "Điểm": own["score"].map(lambda s: fmt.number(s, 1) if pd.notna(s) else fmt.DASH),
     })
     view.level_table(table, ["Tự xếp loại", "Cấp có thẩm quyền xếp loại"], level_names=level_names)
+    export_rows.table(page_tables.collective_ratings(own, level_names, subject_names), f"xep_loai_tap_the_{f.unit}",
+                      "dl_own", f"{me['name']} — xếp loại của đơn vị (tập thể)", where)
     higher = own[(own["self_level"].notna()) & (own["level"].notna()) & (own["self_level"] < own["level"])]
     if not higher.empty:
         st.caption("Tự xếp loại cao hơn kết quả của cấp có thẩm quyền: năm "
@@ -95,13 +100,17 @@ else:
     for tab, (code, name) in zip(st.tabs(list(shown_subjects.values())), shown_subjects.items()):
         with tab:
             d = dist[dist["subject"] == code]
-            view.chart(charts.stacked_levels(d, level_names, span, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
-                       key=f"dist_{code}")
+            export_rows.plot(charts.stacked_levels(d, level_names, span, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
+                             f"dist_{code}", f"{me['name']} — {name}: tỷ lệ bốn mức xếp loại",
+                             {**where, "Đối tượng": name})
             pred_years = sorted(int(y) for y in d.loc[d["from_predecessors"].astype(bool), "year"])
             if pred_years:
                 st.caption("Năm " + ", ".join(map(str, pred_years)) + ": số liệu cộng của các đơn vị tiền thân.")
             with st.expander("Bảng số liệu", icon=":material/table:"):
                 view.table(shares.counts_table(d, level_names, span))
+            export_rows.table(page_tables.levels_by_year(d, level_names, span), f"so_lieu_{code}_{f.unit}",
+                              f"dl_dist_{code}", f"{me['name']} — {name}: số lượng và tỷ lệ từng mức",
+                              {**where, "Đối tượng": name})
 
 # ───────────── shortcomings and suggestions ─────────────
 st.subheader("Hạn chế, khuyết điểm")
@@ -117,6 +126,8 @@ else:
         "Kết quả khắc phục": [REMEDY.get(s, r if isinstance(r, str) and r else fmt.DASH)
                               for s, r in zip(sc["remedy_status"], sc["remedy"])],
     }), hide_index=True, column_config={"Nội dung": st.column_config.TextColumn(width="large")})
+    export_rows.table(page_tables.shortcomings(sc), f"han_che_khuyet_diem_{f.unit}", "dl_shortcomings",
+                      f"{me['name']} — hạn chế, khuyết điểm", where)
 
 st.subheader("Gợi ý kiểm điểm của cấp trên")
 sg = data.query("unit_suggestions", unit=f.unit, from_year=years[0], to_year=years[-1])
@@ -125,3 +136,5 @@ if sg.empty:
 else:
     st.dataframe(pd.DataFrame({"Năm": sg["year"].astype(str), "Nội dung": sg["text"]}), hide_index=True,
                  column_config={"Nội dung": st.column_config.TextColumn(width="large")})
+    export_rows.table(page_tables.suggestions(sg), f"goi_y_kiem_diem_{f.unit}", "dl_suggestions",
+                      f"{me['name']} — gợi ý kiểm điểm của cấp trên", where)

@@ -8,8 +8,10 @@
         Tổng số                           |   45 |   61 | …
 
 One sheet per subject, a first sheet stating the unit, filters, data time and the loads used; optionally the shares
-beside the counts, the quota audit and the inspection findings as further sheets. Numbers are stored as numbers with
-the format #,##0 (Vietnamese Excel shows 2.208).
+beside the counts, the quota audit and the inspection findings (of the unit's subtree, the years and subjects chosen)
+as further sheets. Numbers are stored as numbers with the format #,##0 (Vietnamese Excel shows 2.208), shares with
+0.0%. Every sheet is set up to print on A4 landscape, one page wide. `preview()` reads a built workbook back as the
+tables a page shows before the download.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from queries import runner
 from reports.exports import neutralize, safe_frame
+from ui import fmt
 
 LEVEL_ROWS = [("htxs", "Hoàn thành xuất sắc nhiệm vụ"), ("htt", "Hoàn thành tốt nhiệm vụ"),
               ("ht", "Hoàn thành nhiệm vụ"), ("khtnv", "Không hoàn thành nhiệm vụ")]
@@ -47,9 +50,11 @@ def _cursor_rows(con, sql: str, params: list) -> list[tuple]:
 
 def build(con, unit: str, first_year: int, last_year: int, *, subjects: list[str] | None = None,
           shares: bool = False, quota: bool = False, findings: bool = False,
-          view: str | None = None) -> tuple[bytes, dict]:
-    """The workbook as bytes, and a summary {unit, subjects, missing} for the page to describe."""
-    dist = runner.run(con, "distribution", {"unit": unit, "view": view})
+          view: str | None = None, structure_year: int | None = None) -> tuple[bytes, dict]:
+    """The workbook as bytes, and a summary {unit, subjects, missing, sheets} for the page to describe.
+
+    view 'cau_truc_hien_tai' maps earlier years onto the units of `structure_year` (queries/distribution.sql)."""
+    dist = runner.run(con, "distribution", {"unit": unit, "view": view, "structure_year": structure_year})
     if dist.empty:
         raise LookupError(f"Không có số liệu xếp loại cho đơn vị '{unit}'")
     unit_name = dist["unit"].iloc[0]
@@ -70,7 +75,11 @@ def build(con, unit: str, first_year: int, last_year: int, *, subjects: list[str
         f"Đơn vị: {unit_name}",
         f"Năm đánh giá: {first_year}–{last_year}",
         "Đối tượng: " + ", ".join(SHEET_NAMES[s] for s in subjects),
-        "Cách tính: " + ("theo cơ cấu tổ chức hiện tại" if view == "cau_truc_hien_tai" else "như báo cáo từng năm"),
+        "Cách tính: " + (("quy về cơ cấu tổ chức " + (f"năm {structure_year}" if structure_year else "hiện tại"))
+                         if view == "cau_truc_hien_tai" else "như báo cáo từng năm"),
+        "Gồm: " + "; ".join(x for x in ("số lượng từng mức" + (" và tỷ lệ bên cạnh" if shares else ""),
+                                         "trang kiểm tra tỷ lệ xuất sắc" if quota else "",
+                                         "trang dấu hiệu bất thường" if findings else "") if x),
         "Số liệu cập nhật: " + (_vn_time(updated[0][0]) if updated else "không rõ"),
         f"Xuất lúc: {dt.datetime.now().strftime('%d/%m/%Y %H:%M')}",
         "Các lần nạp dữ liệu đã dùng: " + "; ".join(f"#{i} {n} ({t})" for i, n, t in loads),
@@ -95,14 +104,22 @@ def build(con, unit: str, first_year: int, last_year: int, *, subjects: list[str
                      + "; ".join(missing)])
     if quota:
         q = runner.run(con, "quota", {"unit": unit_code})
-        q = q[q["year"].between(first_year, last_year)]
-        _table_sheet(wb, "Tỷ lệ xuất sắc", _quota_view(q))
+        q = q[q["year"].between(first_year, last_year) & q["subject"].isin(subjects)]
+        _table_sheet(wb, "Tỷ lệ xuất sắc", _quota_view(q), shares_cols=("HTXS/HTT", "HTXS/tổng số"))
     if findings and "anomalies" in runner.catalog():
-        a = runner.run(con, "anomalies", {})
-        _table_sheet(wb, "Dấu hiệu bất thường", a)
+        from analysis import inspection
+        a = runner.run(con, "anomalies", {"unit": unit_code})
+        a = a[a["year"].between(first_year, last_year) & (a["subject"].isin(subjects) | a["subject"].isna())]
+        names = dict(_cursor_rows(con, "SELECT code, name FROM subjects", []))
+        _table_sheet(wb, "Dấu hiệu bất thường", inspection.findings_table(a, names))
+    for ws in wb.worksheets:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue(), {"unit": unit_name, "subjects": subjects, "missing": missing}
+    return buf.getvalue(), {"unit": unit_name, "subjects": subjects, "missing": missing, "sheets": wb.sheetnames}
 
 
 def _subject_sheet(ws, caption: str, rows: pd.DataFrame, years: list[int], shares: bool) -> None:
@@ -117,6 +134,8 @@ def _subject_sheet(ws, caption: str, rows: pd.DataFrame, years: list[int], share
     ws.append(sub)
     last_col = 2 + len(years) * step
     ws.merge_cells(start_row=2, start_column=3, end_row=2, end_column=last_col)
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
     for i, (field, label) in enumerate(LEVEL_ROWS, 1):
         row = [i, label]
         for y in years:
@@ -138,7 +157,7 @@ def _subject_sheet(ws, caption: str, rows: pd.DataFrame, years: list[int], share
             c.border = BOX
             if c.row in (2, 3, 8):
                 c.font = Font(bold=True)
-            if isinstance(c.value, int) and c.column > 2:
+            if isinstance(c.value, int) and c.column > 2 and c.row != 3:     # row 3 holds the years
                 c.number_format = "#,##0"
             elif isinstance(c.value, float):
                 c.number_format = "0.0%"
@@ -164,14 +183,69 @@ def _quota_view(q: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=QUOTA_COLUMNS)
 
 
-def _table_sheet(wb, name: str, df: pd.DataFrame) -> None:
+def _table_sheet(wb, name: str, df: pd.DataFrame, shares_cols: tuple[str, ...] = ()) -> None:
+    """The table with a bold header row (row 1); counts as #,##0, shares as 0.0%, years as plain numbers."""
     ws = wb.create_sheet(name)
     safe = safe_frame(df)
     ws.append(list(safe.columns))
     for c in ws[1]:
         c.font = Font(bold=True)
+        c.border = BOX
+        c.alignment = Alignment(wrap_text=True, vertical="top")
     for row in safe.itertuples(index=False):
         ws.append([None if _na(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+    for i, col in enumerate(safe.columns, 1):
+        letter = get_column_letter(i)
+        longest = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:200, i - 1].tolist()])
+        ws.column_dimensions[letter].width = min(max(8, longest + 2), 60)
+        fmt_code = "0.0%" if col in shares_cols else (
+            "#,##0" if pd.api.types.is_integer_dtype(safe[col]) and col != "Năm" else None)
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(row=r, column=i)
+            cell.border = BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if fmt_code and isinstance(cell.value, (int, float)):
+                cell.number_format = fmt_code
+    ws.freeze_panes = "A2"
+
+
+def preview(data: bytes) -> list[tuple[str, pd.DataFrame]]:
+    """What a built workbook holds, sheet by sheet, as display tables: numbers formatted as the sheet formats them
+    (#,##0 → "2.208", 0.0% → "17,3%"), empty cells as "". Read back from the bytes, so it shows exactly the file."""
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(data))
+    out = []
+    for ws in wb.worksheets:
+        rows = [[_shown(c) for c in r] for r in ws.iter_rows()]
+        rows = [r for r in rows if any(v != "" for v in r)]
+        if ws.title == "Thông tin":
+            out.append((ws.title, pd.DataFrame({"Nội dung": [r[0] for r in rows]})))
+        elif rows and str(rows[0][0]).startswith("+ "):          # a subject table: caption, two header rows
+            years = rows[2][2:]
+            header = ["STT", "Tiêu chí"] + [f"{years[i - 1]} (tỷ lệ)" if y == "Tỷ lệ" else str(y)
+                                            for i, y in enumerate(years)]
+            body = [r[:len(header)] for r in rows[3:]]
+            out.append((ws.title, pd.DataFrame(body, columns=header)))
+        elif rows:                                                 # a table sheet: header, rows
+            header = [str(h) for h in rows[0]]
+            out.append((ws.title, pd.DataFrame([r[:len(header)] for r in rows[1:]], columns=header)))
+    return out
+
+
+def _shown(cell) -> str:
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "Có" if v else "Không"
+    if isinstance(v, (int, float)):
+        code = cell.number_format or "General"
+        if "%" in code:
+            return fmt.pct(v)
+        if code == "General":                   # a year, a code: shown as written
+            return str(v)
+        return fmt.number(v) if float(v).is_integer() else fmt.number(v, 2)
+    return str(v)
 
 
 def _na(v) -> bool:

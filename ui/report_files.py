@@ -1,0 +1,51 @@
+"""The report files of the "Báo cáo" page, built once per warehouse version and choice of options (cached), and what
+this machine lacks to build them (fonts for the PDF, a browser for chart images)."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from etl import warehouse
+from reports import exports, official_tables, summary_pdf
+from ui import data
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _official(path: str, version: tuple, unit: str, first_year: int, last_year: int, subjects: tuple[str, ...],
+              shares: bool, quota: bool, findings: bool, view: str | None, structure_year: int | None):
+    started = time.perf_counter()
+    content, summary = official_tables.build(data.connection(), unit, first_year, last_year, subjects=list(subjects),
+                                             shares=shares, quota=quota, findings=findings, view=view,
+                                             structure_year=structure_year)
+    return content, summary, official_tables.preview(content), time.perf_counter() - started
+
+
+def official(unit: str, first_year: int, last_year: int, subjects: list[str], *, shares: bool, quota: bool,
+             findings: bool, view: str | None = None, structure_year: int | None = None):
+    """(workbook bytes, summary, preview sheets, seconds it took to build) — the bytes the download button offers
+    and the preview shows are the same."""
+    path = str(warehouse.db_path())
+    return _official(path, warehouse.version(path), unit, int(first_year), int(last_year), tuple(subjects),
+                     bool(shares), bool(quota), bool(findings), view, structure_year)
+
+
+def pdf(unit: str, year: int) -> bytes:
+    """The one-page summary, built when the user clicks (about 1–3 s: it draws the trend chart)."""
+    return summary_pdf.build(data.connection(), unit, year)
+
+
+def pdf_problem() -> str | None:
+    """Why this machine cannot print the PDF summary, in words for the page; None when it can."""
+    needed = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+    if not any(all((d / n).exists() for n in needed) for d in summary_pdf.FONT_DIRS):
+        return ("Chưa tạo được báo cáo PDF: máy chưa có phông chữ DejaVu Sans để in tiếng Việt (chữ “Đ”). "
+                "Cài bằng: apt-get install fonts-dejavu-core.")
+    return None
+
+
+def chart_problem() -> str | None:
+    if exports.chromium_path() is None:
+        return ("Máy chưa cài trình duyệt Chromium nên bản PDF không có biểu đồ xu hướng (thay bằng một dòng ghi "
+                "chú). Cài bằng: apt-get install chromium.")
+    return None
