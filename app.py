@@ -4,29 +4,42 @@ Pages only describe their screen. To add a page, add one line to PAGES: (section
 its file name (pages/distribution.py → /distribution): the first request after the server starts is matched against
 the pages/ folder before st.navigation runs — any other URL would show Streamlit's English "Page not found" box — and
 a page that starts with controls.current() then hands over to this script (see ui/controls.py).
+
+Who may open which page is data (data/reference/role_pages.csv, see ui/access.py): the navigation lists only the
+user's pages, a page outside them refuses itself, and before sign-in every URL shows the login form.
 """
 import streamlit as st
 
-from ui import controls, data, state
+from ui import access, controls, data, state
 
 # No page_icon: a :material: favicon is fetched from fonts.gstatic.com, and nothing may leave the machine.
 st.set_page_config(page_title="Xếp loại chất lượng", layout="wide")
 
-SECTIONS = ("Tổng quan", "Ban Thường vụ", "Ủy ban Kiểm tra", "Dữ liệu")
+SECTIONS = ("Tổng quan", "Ban Thường vụ", "Ủy ban Kiểm tra", "Dữ liệu", "Quản trị")
 PAGES = [
     # section           file                       title                  icon
     ("Tổng quan",     "pages/overview.py",       "Tổng quan",           ":material/dashboard:"),
     ("Ban Thường vụ", "pages/distribution.py",   "Phân bố xếp loại",    ":material/grid_view:"),
     ("Ban Thường vụ", state.PROFILE_PAGE,        "Hồ sơ đơn vị",        ":material/account_tree:"),
+    ("Ban Thường vụ", "pages/reports.py",        "Báo cáo",             ":material/description:"),
+    ("Ban Thường vụ", "pages/commendations.py",  "Đề nghị khen thưởng", ":material/military_tech:"),
     ("Ủy ban Kiểm tra", "pages/anomalies.py",    "Dấu hiệu bất thường", ":material/rule:"),
+    ("Ủy ban Kiểm tra", "pages/shortcomings.py", "Hạn chế lặp lại",     ":material/history:"),
+    ("Ủy ban Kiểm tra", "pages/quota.py",        "Vượt tỷ lệ xuất sắc", ":material/percent:"),
+    ("Dữ liệu",       "pages/import.py",         "Nhập dữ liệu",        ":material/upload_file:"),
+    ("Quản trị",      "pages/audit.py",          "Nhật ký truy cập",    ":material/manage_search:"),
 ]
+access.register_pages(PAGES)
+user = access.gate(PAGES, data.is_demo)     # the signed-in user, or the login form and a stop
+shown = access.visible(PAGES, user)
 
 nav = st.navigation({
     section: [st.Page(file, title=title, icon=icon, default=(i == 0))
-              for i, (sec, file, title, icon) in enumerate(PAGES) if sec == section]
-    for section in SECTIONS if any(p[0] == section for p in PAGES)
+              for i, (sec, file, title, icon) in enumerate(shown) if sec == section]
+    for section in SECTIONS if any(p[0] == section for p in shown)
 })
 with controls.app_run():
     data.demo_banner()
     controls.sidebar()
+    access.sidebar(user)
     nav.run()

@@ -9,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = {"overview": "pages/overview.py", "distribution": "pages/distribution.py", "profile": "pages/unit_profile.py"}
+PAGES = {"overview": "pages/overview.py", "distribution": "pages/distribution.py", "profile": "pages/unit_profile.py",
+         "quota": "pages/quota.py", "reports": "pages/reports.py", "commendations": "pages/commendations.py",
+         "shortcomings": "pages/shortcomings.py"}
 
 
 @pytest.fixture
@@ -17,6 +19,9 @@ def open_app(monkeypatch):
     """open_app(db, page="overview", **url_params) → an AppTest that has run once."""
     def _open(db: Path, page: str = "overview", **params) -> AppTest:
         monkeypatch.setenv("KIEMDIEM_DB", str(db))
+        # open mode (no accounts, no proxy): every page, as the tests of each page expect
+        monkeypatch.setenv("KIEMDIEM_ACCOUNTS", str(db.parent / "khong_co_tai_khoan.toml"))
+        monkeypatch.delenv("KIEMDIEM_TRUSTED_USER_HEADER", raising=False)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         for k, v in params.items():
             at.query_params[k] = str(v)
