@@ -42,42 +42,46 @@ view.cards(latest, level_names, unit_words={c: f"{w} được xếp loại" for 
 
 st.subheader("Diễn biến theo năm")
 quota = data.query("quota_by_year", from_year=years[0], to_year=years[-1], subject=f.subject)
-for tab, (code, name) in zip(st.tabs(list(subjects_shown.values())), subjects_shown.items()):
-    with tab:
-        d = shown[shown["subject"] == code]
-        w = {**where, "Đối tượng": name}
-        left, right = st.columns(2, gap="large")
-        with left:
-            st.markdown("**Tỷ lệ bốn mức xếp loại**")
-            export_rows.plot(charts.stacked_levels(d, level_names, years, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
-                             f"levels_{code}", f"{unit_name} — {name}: tỷ lệ bốn mức xếp loại", w)
-        with right:
-            st.markdown("**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định**")
-            series = shares.quota_series(d, quota[quota["subject"] == code], years)
-            export_rows.plot(charts.excellence_vs_quota(series), f"quota_{code}",
-                             f"{unit_name} — {name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn", w)
-            export_rows.table(page_tables.quota_series(series), f"ty_le_xuat_sac_{code}", f"dl_quota_{code}",
-                              f"{name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định", w)
-            if series["ratio"].isna().any():
-                missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
-                st.caption("Không có quy định toàn quốc về tỷ lệ cho năm " + ", ".join(missing)
-                           + ": không vẽ đường giới hạn cho các năm này.")
-        if f.view == state.VIEW_REPORTED and len(years) > 1:
-            kids = data.query("children_distribution", unit=f.unit, subject=code, from_year=years[0],
-                              to_year=years[-1])
-            if kids["unit_code"].nunique() > 1:
-                st.markdown(f"**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ nếu giữ nguyên cơ cấu đơn vị năm {years[0]}**")
-                adj = composition.adjusted_share(kids, base_year=years[0])
-                export_rows.plot(charts.composition_adjusted(adj, years[0]), f"mix_{code}",
-                                 f"{unit_name} — {name}: tỷ lệ HTXS nếu giữ cơ cấu năm {years[0]}", w)
-                export_rows.table(page_tables.composition(adj, years[0]), f"giu_co_cau_{code}", f"dl_mix_{code}",
-                                  f"{name}: tỷ lệ HTXS nếu giữ cơ cấu đơn vị năm {years[0]}", w)
-                st.caption("Mỗi đơn vị trực thuộc giữ tỷ trọng của năm gốc. Hai đường tách nhau là do thay đổi "
-                           "cơ cấu đơn vị (sáp nhập, thành lập, giải thể), không phải do kết quả xếp loại thay đổi.")
-        with st.expander("Bảng số liệu", icon=":material/table:"):
-            view.table(shares.counts_table(d, level_names, years))
-        export_rows.table(page_tables.levels_by_year(d, level_names, years), f"so_lieu_{code}", f"dl_counts_{code}",
-                          f"{name}: số lượng và tỷ lệ từng mức xếp loại", w)
+# One subject's trend at a time (a choice kept in the URL): every tab of st.tabs is drawn, and six subjects × three
+# charts took the browser several seconds.
+codes = list(subjects_shown)
+code = codes[0] if len(codes) == 1 else controls.page_choice(
+    "Đối tượng", "xem", codes, "dang_vien" if "dang_vien" in codes else codes[0], format_func=subjects_shown.get)
+name = subjects_shown[code]
+d = shown[shown["subject"] == code]
+w = {**where, "Đối tượng": name}
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**Tỷ lệ bốn mức xếp loại**")
+    export_rows.plot(charts.stacked_levels(d, level_names, years, unit_word=SUBJECT_UNIT_WORD.get(code, "")),
+                     f"levels_{code}", f"{unit_name} — {name}: tỷ lệ bốn mức xếp loại", w)
+with right:
+    st.markdown("**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định**")
+    series = shares.quota_series(d, quota[quota["subject"] == code], years)
+    export_rows.plot(charts.excellence_vs_quota(series), f"quota_{code}",
+                     f"{unit_name} — {name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn", w)
+    export_rows.table(page_tables.quota_series(series), f"ty_le_xuat_sac_{code}", f"dl_quota_{code}",
+                      f"{name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định", w)
+    if series["ratio"].isna().any():
+        missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
+        st.caption("Không có quy định toàn quốc về tỷ lệ cho năm " + ", ".join(missing)
+                   + ": không vẽ đường giới hạn cho các năm này.")
+if f.view == state.VIEW_REPORTED and len(years) > 1:
+    kids = data.query("children_distribution", unit=f.unit, subject=code, from_year=years[0],
+                      to_year=years[-1])
+    if kids["unit_code"].nunique() > 1:
+        st.markdown(f"**Tỷ lệ Hoàn thành xuất sắc nhiệm vụ nếu giữ nguyên cơ cấu đơn vị năm {years[0]}**")
+        adj = composition.adjusted_share(kids, base_year=years[0])
+        export_rows.plot(charts.composition_adjusted(adj, years[0]), f"mix_{code}",
+                         f"{unit_name} — {name}: tỷ lệ HTXS nếu giữ cơ cấu năm {years[0]}", w)
+        export_rows.table(page_tables.composition(adj, years[0]), f"giu_co_cau_{code}", f"dl_mix_{code}",
+                          f"{name}: tỷ lệ HTXS nếu giữ cơ cấu đơn vị năm {years[0]}", w)
+        st.caption("Mỗi đơn vị trực thuộc giữ tỷ trọng của năm gốc. Hai đường tách nhau là do thay đổi "
+                   "cơ cấu đơn vị (sáp nhập, thành lập, giải thể), không phải do kết quả xếp loại thay đổi.")
+with st.expander("Bảng số liệu", icon=":material/table:"):
+    view.table(shares.counts_table(d, level_names, years))
+export_rows.table(page_tables.levels_by_year(d, level_names, years), f"so_lieu_{code}", f"dl_counts_{code}",
+                  f"{name}: số lượng và tỷ lệ từng mức xếp loại", w)
 
 st.subheader("Số tập thể, cá nhân được kiểm điểm và không xếp loại")
 view.table(shares.reviewed_table(shown, subjects_shown, years), label_columns=2)

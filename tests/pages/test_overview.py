@@ -13,16 +13,17 @@ def by_name(fig: dict) -> dict[str, dict]:
 def test_seed_004_overview_shows_the_report_numbers(open_app, seed004_db):
     at = open_app(seed004_db)
     assert at.query_params["don_vi"] == "U-HUYEN-UY-BAO-LAM"
-    tabs = [t.label for t in at.tabs]
-    assert tabs == ["Tổ chức cơ sở đảng", "Cấp ủy cơ sở", "Tập thể lãnh đạo, quản lý", "Đảng viên"]
-    members = figures(at)[2 * tabs.index("Đảng viên")]
+    choice = at.segmented_control(key="w_xem")
+    assert list(choice.options) == ["Tổ chức cơ sở đảng", "Cấp ủy cơ sở", "Tập thể lãnh đạo, quản lý", "Đảng viên"]
+    assert choice.value == "dang_vien"                 # the members' trend first; one subject drawn at a time
+    members = figures(at)[0]
     bars = by_name(members)
     year = members["data"][0]["x"].index("2020")
     got = [bars[n]["customdata"][year][0] for n in ("Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ",
                                                      "Hoàn thành nhiệm vụ", "Không hoàn thành nhiệm vụ")]
     assert got == ["511", "2.311", "107", "18"] and bars["Hoàn thành tốt nhiệm vụ"]["customdata"][year][2] == "2.947"
     # the seed's table, as a table: rows = levels + Tổng số, columns = years
-    table = at.dataframe[tabs.index("Đảng viên")].value.set_index("Mức xếp loại")
+    table = at.dataframe[0].value.set_index("Mức xếp loại")
     assert table.loc["Hoàn thành xuất sắc nhiệm vụ", "2020"] == "511 (17,3%)"
     assert table.loc["Hoàn thành tốt nhiệm vụ", "2018"] == "2.208 (79,0%)"
     assert list(table.loc["Tổng số"]) == ["2.795", "—", "2.947", "2.965", "3.016"]     # 2019 rejected at load
@@ -31,7 +32,7 @@ def test_seed_004_overview_shows_the_report_numbers(open_app, seed004_db):
     row = reviewed[(reviewed["Đối tượng"] == "Đảng viên") & (reviewed["Số liệu"] == "Được kiểm điểm")].iloc[0]
     assert [row[str(y)] for y in (2018, 2020, 2021, 2022)] == ["2.795", "2.947", "2.965", "3.016"]
     # the excellent share of HTT against the 20% quota of 21-HD (2019–2022), no line in 2018
-    quota = by_name(figures(at)[2 * tabs.index("Đảng viên") + 1])
+    quota = by_name(figures(at)[1])
     line = quota["Giới hạn theo quy định (so với số HTT)"]
     steps = {x: y for x, y in zip(line["x"], line["y"]) if x is not None}
     assert 2017.5 not in steps and steps[2019.5] == 20.0 and steps[2022.5] == 20.0
@@ -71,7 +72,7 @@ def test_a_url_opens_the_same_view(open_app, sc_db):
     a, b = open_app(sc_db, **params), open_app(sc_db, **params)
     assert figures(a) == figures(b)
     assert figures(a)[0]["data"][0]["x"] == ["2023", "2024"]
-    assert [t.label for t in a.tabs] == ["Đảng viên"]
+    assert not a.get("segmented_control")           # one subject chosen in the sidebar: nothing to choose here
 
 
 def test_one_colour_per_level_on_every_chart(open_app, demo_db):

@@ -38,18 +38,21 @@ def overview(module_mp, downloads, seed004_db):
 
 
 def test_overview_has_a_download_row_for_every_table_and_chart(overview):
-    tabs = [t.label for t in overview.tabs]
-    assert tabs == ["Tổ chức cơ sở đảng", "Cấp ủy cơ sở", "Tập thể lãnh đạo, quản lý", "Đảng viên"]
     got = labels(overview)
-    # per subject: 2 charts (levels, excellent share) + the quota numbers + the counts table; then the reviewed table
-    assert got.count(PNG) == (2 * len(tabs) if HAS_BROWSER else 0)
-    assert got.count(CSV) == got.count(XLSX) == 2 * len(tabs) + 1
+    # the subject shown (one at a time): 2 charts (levels, excellent share) + the quota numbers + the counts table;
+    # then the reviewed table
+    assert overview.segmented_control(key="w_xem").value == "dang_vien"
+    assert got.count(PNG) == (2 if HAS_BROWSER else 0)
+    assert got.count(CSV) == got.count(XLSX) == 2 + 1
     keys = set(buttons(overview))
-    for code in ("tccsd", "cap_uy", "tap_the_lanh_dao", "dang_vien"):
-        assert {f"dl_counts_{code}_csv", f"dl_counts_{code}_xlsx", f"dl_quota_{code}_csv"} <= keys
-        if HAS_BROWSER:
-            assert {f"dl_levels_{code}_png", f"dl_quota_{code}_png"} <= keys
+    assert {"dl_counts_dang_vien_csv", "dl_counts_dang_vien_xlsx", "dl_quota_dang_vien_csv"} <= keys
+    if HAS_BROWSER:
+        assert {"dl_levels_dang_vien_png", "dl_quota_dang_vien_png"} <= keys
     assert {"dl_reviewed_csv", "dl_reviewed_xlsx"} <= keys
+    overview.segmented_control(key="w_xem").set_value("cap_uy").run()
+    keys = set(buttons(overview))
+    assert {"dl_counts_cap_uy_csv", "dl_quota_cap_uy_xlsx"} <= keys and "dl_counts_dang_vien_csv" not in keys
+    overview.segmented_control(key="w_xem").set_value("dang_vien").run()
 
 
 def test_overview_table_downloads_carry_numbers_and_their_filters(overview, downloads):

@@ -16,11 +16,12 @@ def test_navigation_sections_and_pages(open_app, sc_db):
 
 def test_filters_are_written_into_the_url_and_read_back(open_app, sc_db):
     at = open_app(sc_db)
-    assert dict(at.query_params) == {"don_vi": "T", "tu_nam": "2022", "den_nam": "2025", "co_cau": "nhu_bao_cao"}
+    assert dict(at.query_params) == {"don_vi": "T", "tu_nam": "2022", "den_nam": "2025", "co_cau": "nhu_bao_cao",
+                                     "xem": "dang_vien"}          # the overview's own choice of subject
     at.select_slider(key="w_years").set_value((2023, 2024)).run()
     at.selectbox(key="w_subject").select_index(at.selectbox(key="w_subject").options.index("Đảng viên")).run()
     assert dict(at.query_params) == {"don_vi": "T", "tu_nam": "2023", "den_nam": "2024", "doi_tuong": "dang_vien",
-                                     "co_cau": "nhu_bao_cao"}
+                                     "co_cau": "nhu_bao_cao", "xem": "dang_vien"}
     # the same URL in a new session opens the same filters
     again = open_app(sc_db, **at.query_params)
     assert again.select_slider(key="w_years").value == (2023, 2024)
