@@ -10,7 +10,7 @@ user's pages, a page outside them refuses itself, and before sign-in every URL s
 """
 import streamlit as st
 
-from ui import access, controls, data, state
+from ui import access, controls, data, state, view
 
 # No page_icon: a :material: favicon is fetched from fonts.gstatic.com, and nothing may leave the machine.
 st.set_page_config(page_title="Xếp loại chất lượng", layout="wide")
@@ -39,6 +39,7 @@ nav = st.navigation({
     for section in SECTIONS if any(p[0] == section for p in shown)
 })
 with controls.app_run():
+    view.app_style()
     data.demo_banner()
     controls.sidebar()
     access.sidebar(user)

@@ -103,3 +103,20 @@ def on_row_select(key: str, codes: list[str], action: Callable[[str], None]) -> 
         if rows:
             action(codes[rows[0]])
     return _cb
+
+
+# Streamlit writes a few words of its own in English that no option translates: the file uploader's button and its
+# hint. CSS replaces them (the text stays in the page for screen readers only through the widget's own label).
+_APP_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+    content: "Kéo thả tệp vào đây, hoặc bấm “Chọn tệp”"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+    content: "Chọn tệp"; font-size: 0.875rem; }
+</style>"""
+
+
+def app_style() -> None:
+    """Once per run, from app.py."""
+    st.html(_APP_CSS)
