@@ -75,7 +75,22 @@ SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 
 
-def settled(page, timeout: float = 30_000) -> None:
-    """The script has finished and every chart on the page is drawn."""
+def settled(page, timeout: float = 30_000, quiet_ms: int = 900) -> None:
+    """The script has finished and every chart on the page is drawn.
+
+    Streamlit shows its "running" widget only after a short delay, so one look can catch the moment before a run has
+    visibly started: the page must stay settled for `quiet_ms` (checked every 150 ms)."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
-    page.wait_for_function(SETTLED_JS, timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    calm_since = None
+    while True:
+        page.wait_for_function(SETTLED_JS, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        now = time.monotonic()
+        calm_since = calm_since or now
+        if (now - calm_since) * 1000 >= quiet_ms:
+            return
+        page.wait_for_timeout(150)
+        if not page.evaluate(SETTLED_JS):
+            calm_since = None
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page did not settle")
