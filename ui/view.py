@@ -54,14 +54,13 @@ def breadcrumb(path: list[tuple[str, str]], key: str) -> None:
                 st.markdown("›")
 
 
-def cards(items: list[Card], level_names: dict[str, str], per_row: int = 3,
+def cards(items: list[Card], level_names: dict[str, str],
           unit_words: dict[str, str] | None = None) -> None:
-    # Cards of a fixed width in a wrapping row: three side by side on a wide screen, fewer on a narrow one, never
-    # squeezed until the level names break into three lines (per_row is the most per row).
-    width = 360 if per_row >= 3 else 480
+    # Cards of a fixed width in a wrapping row: three side by side on a wide screen (1400 px), two on a laptop's half
+    # screen, never squeezed until the level names break into three lines.
     with st.container(horizontal=True, wrap=True, gap="small"):
         for c in items:
-            with st.container(border=True, width=width):
+            with st.container(border=True, width=300):
                 st.html(html.card(c, level_names, (unit_words or {}).get(c.subject, "")))
 
 
