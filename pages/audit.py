@@ -4,8 +4,31 @@ page checks the log's hash chain and says whether it is intact."""
 import pandas as pd
 import streamlit as st
 
-from etl import audit
+from etl import accounts, audit
+from queries import runner
 from ui import access, controls, downloads, fmt
+
+# The log keeps codes (role, query, parameter names); the table says them in words, the code only when unknown.
+ROLES = {"khach": "Khách (không đăng nhập)", **{code: r.name for code, r in accounts.roles().items()}}
+CAPABILITIES = {"import_data": "Chức năng nhập dữ liệu", "audit": "Nhật ký truy cập"}
+FILTERS = {"unit": "Đơn vị", "year": "Năm", "subject": "Đối tượng", "from_year": "Từ năm", "to_year": "Đến năm",
+           "rule": "Quy tắc", "load": "Lần nạp", "keys": "Mã ẩn danh", "chain": "Chuỗi hạn chế"}
+
+
+def what_text(what) -> str:
+    """A query's title for a view or an export of individual-level rows; anything else as logged."""
+    if not isinstance(what, str):
+        return ""
+    try:
+        return runner.get(what).title or what
+    except runner.QueryError:
+        return CAPABILITIES.get(what, what)
+
+
+def filters_text(filters) -> str:
+    if not isinstance(filters, dict):
+        return ""
+    return ", ".join(f"{FILTERS.get(k, k)}: {v}" for k, v in filters.items() if v is not None and v != "")
 
 controls.current()                       # the app's shell (navigation, sign-in) even on a first request to /audit
 access.require("audit")
@@ -49,11 +72,10 @@ if isinstance(span, (tuple, list)) and len(span) == 2:
 table = pd.DataFrame({
     "Thời điểm": shown["ts"].dt.strftime("%d/%m/%Y %H:%M:%S"),
     "Người dùng": shown["user"],
-    "Vai trò": shown["role"].fillna(""),
+    "Vai trò": shown["role"].map(lambda r: ROLES.get(r, r) if isinstance(r, str) else ""),
     "Sự kiện": shown["action"].map(lambda a: audit.ACTIONS.get(a, a)),
-    "Nội dung": shown["what"].fillna(""),
-    "Bộ lọc": shown["filters"].map(lambda f: ", ".join(f"{k} = {v}" for k, v in f.items()) if isinstance(f, dict)
-                                   else ""),
+    "Nội dung": shown["what"].map(what_text),
+    "Bộ lọc": shown["filters"].map(filters_text),
     "Số dòng": shown["rows"].map(lambda r: "" if pd.isna(r) else fmt.number(r)),
     "Ghi chú": shown["detail"].fillna(""),
 }).iloc[::-1]

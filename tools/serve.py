@@ -70,27 +70,26 @@ def serve(db: str | os.PathLike, env: dict[str, str] | None = None, timeout: flo
             proc.wait()
 
 
-SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-    && !document.querySelector('[data-testid="stSkeleton"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
+# Streamlit's own script state on the app root (the attribute its end-to-end tests use), plus every chart drawn: the
+# running widget appears only after a delay, so its absence alone can be seen before a run has visibly started.
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-testid="stSkeleton"]')
+        && !document.querySelector('[data-stale="true"]')
+        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'));
+}"""
 
 
-def settled(page, timeout: float = 30_000, quiet_ms: int = 900) -> None:
-    """The script has finished and every chart on the page is drawn.
+def idle(page, timeout: float = 60_000) -> None:
+    """The script has finished its run and every chart is drawn. Right after a click the previous run still counts
+    as finished: first wait for what the click changes (text, address), then for this."""
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
-    Streamlit shows its "running" widget only after a short delay, so one look can catch the moment before a run has
-    visibly started: the page must stay settled for `quiet_ms` (checked every 150 ms)."""
+
+def settled(page, timeout: float = 30_000) -> None:
+    """A page just opened has drawn its title, finished its run and drawn its charts."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
-    deadline = time.monotonic() + timeout / 1000
-    calm_since = None
-    while True:
-        page.wait_for_function(SETTLED_JS, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
-        now = time.monotonic()
-        calm_since = calm_since or now
-        if (now - calm_since) * 1000 >= quiet_ms:
-            return
-        page.wait_for_timeout(150)
-        if not page.evaluate(SETTLED_JS):
-            calm_since = None
-        if time.monotonic() > deadline:
-            raise TimeoutError("the page did not settle")
+    idle(page, timeout)

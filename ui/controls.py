@@ -23,6 +23,7 @@ from ui import access, data, shares, state
 _FILTERS = "_filters"          # state.Filters
 _WRITTEN = "_url_written"      # what the app last wrote into the URL
 _LOCAL = "_local:"             # prefix of page-local values
+_YEARS_SEEN = "_years_seen"    # the years the warehouse offered at the previous run
 _RUN = threading.local()       # set while app.py runs (each session's script runs in its own thread)
 ENTRY = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -114,8 +115,10 @@ def sidebar() -> state.Filters:
         f = state.apply(_url(), opts)
     else:
         changed = state.changed_in_url(_url(), ss.get(_WRITTEN, {}), state.GLOBAL_KEYS)
-        f = state.apply(changed, opts, base=ss[_FILTERS]) if changed else state.normalize(ss[_FILTERS], opts)
+        base = state.grow_years(ss[_FILTERS], ss.get(_YEARS_SEEN, ()), opts.years)
+        f = state.apply(changed, opts, base=base) if changed else state.normalize(base, opts)
     ss[_FILTERS] = f
+    ss[_YEARS_SEEN] = opts.years
 
     units = data.units()
     names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}

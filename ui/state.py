@@ -136,6 +136,16 @@ def normalize(f: Filters, options: Options) -> Filters:
                    view=f.view if f.view in VIEWS else VIEW_REPORTED)
 
 
+def grow_years(f: Filters, before: Sequence[int], now: Sequence[int]) -> Filters:
+    """A range that covered every year the warehouse had keeps covering every year after a load adds one (a user
+    who chose part of the range keeps that part)."""
+    if not before or not now or tuple(before) == tuple(now):
+        return f
+    if f.year_from == min(before) and f.year_to == max(before):
+        return replace(f, year_from=min(now), year_to=max(now))
+    return f
+
+
 def changed_in_url(url: Mapping[str, object], written: Mapping[str, str], keys: Collection[str]) -> dict[str, str]:
     """The parameters the user changed in the address (a link followed, back/forward, an edited URL).
 

@@ -71,3 +71,11 @@ def test_the_view_of_history_travels_in_the_link():
     assert state.Filters(unit="T", year_from=2019, year_to=2021).structure_year is None
     # an unknown view in an edited link falls back to 'as reported'
     assert state.apply({"co_cau": "bat_ky"}, OPTS).view == state.VIEW_REPORTED
+
+
+def test_a_full_range_grows_when_a_load_adds_a_year():
+    full = state.Filters(unit="T", year_from=2022, year_to=2025)
+    assert state.grow_years(full, (2022, 2023, 2024, 2025), (2021, 2022, 2023, 2024, 2025)).year_from == 2021
+    part = state.Filters(unit="T", year_from=2023, year_to=2025)
+    assert state.grow_years(part, (2022, 2023, 2024, 2025), (2021, 2022, 2023, 2024, 2025)) == part
+    assert state.grow_years(full, (), (2021, 2022)) == full
