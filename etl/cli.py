@@ -262,7 +262,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--db")
     d.add_argument("--out", help="thư mục ghi các tệp minh họa (mặc định data/demo)")
     d.add_argument("--no-anomalies", action="store_true", help="không cài các trường hợp bất thường")
-    d.add_argument("--scale", default="district", choices=["small", "district"], help="quy mô")
+    d.add_argument("--scale", default="district", choices=["small", "district", "national"],
+                   help="quy mô (national: toàn quốc, ~54 triệu dòng, tệp Parquet trong data/national)")
     d.add_argument("--if-missing", action="store_true", help="chỉ tạo khi chưa có kho")
     s = sub.add_parser("loads", help="lịch sử nạp và dòng bị loại")
     s.add_argument("--db")

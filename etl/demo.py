@@ -1744,10 +1744,13 @@ def main(args) -> int:
     if getattr(args, "if_missing", False) and db_file.exists():
         print(f"Kho dữ liệu đã có tại {db_file} — không tạo dữ liệu minh họa.")
         return 0
-    out = Path(getattr(args, "out", None) or DEFAULT_OUT)
+    scale = getattr(args, "scale", None) or "district"
     try:
-        return build(db_file, out, scale=getattr(args, "scale", None) or "district",
-                     anomalies=not getattr(args, "no_anomalies", False))
+        if scale == "national":        # the country at full size, as Parquet files (etl/national.py)
+            from etl import national
+            return national.build(db_file, getattr(args, "out", None))
+        out = Path(getattr(args, "out", None) or DEFAULT_OUT)
+        return build(db_file, out, scale=scale, anomalies=not getattr(args, "no_anomalies", False))
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu — kho dữ liệu giữ nguyên như trước lần nạp dở dang.")
         return 130

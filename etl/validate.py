@@ -21,19 +21,33 @@ COLLECTIVE_SUBJECTS = {"tccsd", "chi_bo", "cap_uy", "tap_the_lanh_dao"}
 class Registry:
     """Known units: the warehouse's and those registered by the files of the same load."""
     units: dict[str, dict] = field(default_factory=dict)          # code → {name, name_key, lives, …}
-    by_key: dict[str, list[str]] = field(default_factory=dict)    # name_key → [codes]
+    # name_key → codes, in the order they were added (a dict used as an ordered set: a national tree has thousands
+    # of "Chi bộ thôn 1", and a list made every re-registration scan them)
+    by_key: dict[str, dict[str, None]] = field(default_factory=dict)
 
-    def add(self, code: str, name: str, *, first_year=None, last_year=None, **extra) -> None:
-        """Add one version of a unit (versions come in order of first year; the latest names the unit)."""
-        key = nz.search_key(name)
+    def add(self, code: str, name: str, *, first_year=None, last_year=None, key: str | None = None,
+            **extra) -> None:
+        """Add one version of a unit (versions come in order of first year; the latest names the unit).
+        key: the name's search key when the caller already has it (it must equal nz.search_key(name))."""
+        key = nz.search_key(name) if key is None else key
         lives = self.units.get(code, {}).get("lives", [])
         if code in self.units:
             old = self.units[code]["name_key"]
-            if code in self.by_key.get(old, []):
-                self.by_key[old].remove(code)
+            self.by_key.get(old, {}).pop(code, None)
         self.units[code] = {"name": name, "name_key": key, **extra,
                             "lives": [*lives, (first_year, last_year)]}
-        self.by_key.setdefault(key, []).append(code)
+        self.by_key.setdefault(key, {})[code] = None
+        self._lower = None
+
+    _lower: dict | None = field(default=None, repr=False, compare=False)
+
+    def _lower_codes(self) -> dict[str, list[str]]:
+        """Codes by their lower case, in registration order (built when first needed after a change)."""
+        if self._lower is None:
+            self._lower = {}
+            for k in self.units:
+                self._lower.setdefault(k.lower(), []).append(k)
+        return self._lower
 
     def reset(self, code: str) -> None:
         """A units file relists a code: its versions replace the ones known so far."""
@@ -55,13 +69,13 @@ class Registry:
             if c in self.units:
                 return c, None, "code"
             # A code typed in another case is still the same code.
-            match = [k for k in self.units if k.lower() == c.lower()]
+            match = self._lower_codes().get(c.lower(), [])
             if len(match) == 1:
                 return match[0], None, "code"
             return None, f"không có đơn vị mã '{c}' trong danh mục đơn vị", "code"
         if not nz.is_blank(name):
             key = nz.search_key(name)
-            codes = self.by_key.get(key, [])
+            codes = list(self.by_key.get(key, ()))
             if len(codes) == 1:
                 return codes[0], None, "name"
             if len(codes) > 1:

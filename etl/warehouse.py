@@ -26,7 +26,10 @@ REFERENCE = ROOT / "data" / "reference"
 SCHEMA_VERSION = "1"
 
 # No extension is ever downloaded: the machine is offline by design.
-DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+# memory_limit: DuckDB caches the file's blocks up to this and spills bigger work to disk; without it a dashboard
+# process grows to 80 % of the machine's memory at national scale (the fast loader raises it for its own work).
+DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
+                 "memory_limit": os.environ.get("KIEMDIEM_DUCKDB_MEMORY", "1GB")}
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -116,8 +119,117 @@ def _init(con: duckdb.DuckDBPyConnection) -> None:
                     [secrets.token_hex(16), SCHEMA_VERSION])
 
 
+# Years that have data, and the tree of each: the units alive in a year are the same for every year between two
+# consecutive boundaries (a first year, or a last year + 1), so the tree is walked once per such epoch.
+_YEARS_WITH_DATA = """
+    SELECT DISTINCT year FROM (
+        SELECT year FROM member_ratings UNION SELECT year FROM collective_ratings
+        UNION SELECT year FROM aggregate_counts UNION SELECT year FROM shortcomings
+        UNION SELECT year FROM review_suggestions UNION SELECT year FROM lineage_events)
+"""
+_ANCESTORS_BY_YEAR = """
+    WITH RECURSIVE years AS (SELECT year FROM ({years}) WHERE {only}),
+    bounds AS (
+        SELECT DISTINCT coalesce(first_year, 0) AS b FROM unit_versions
+        UNION SELECT DISTINCT coalesce(last_year, 9999) + 1 FROM unit_versions
+    ),
+    epochs AS (SELECT y.year, (SELECT count(*) FROM bounds WHERE b <= y.year) AS epoch FROM years y),
+    rep AS (SELECT epoch, min(year) AS year FROM epochs GROUP BY epoch),
+    alive AS (
+        SELECT r.year, v.unit_code, v.parent_code
+        FROM rep r JOIN unit_versions v ON r.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
+    ),
+    up(year, unit_code, ancestor_code, distance) AS (
+        SELECT year, unit_code, unit_code, 0 FROM alive
+        UNION ALL
+        SELECT up.year, up.unit_code, a.parent_code, up.distance + 1
+        FROM up JOIN alive a ON a.year = up.year AND a.unit_code = up.ancestor_code
+        WHERE a.parent_code IS NOT NULL AND up.distance < 20
+    ),
+    anc AS (SELECT year, unit_code, ancestor_code, min(distance) AS distance FROM up GROUP BY ALL)
+    SELECT e.year, a.unit_code, a.ancestor_code, a.distance
+    FROM epochs e JOIN rep r USING (epoch) JOIN anc a ON a.year = r.year
+    ORDER BY e.year, a.ancestor_code
+"""
+# Members counted once per chi bộ, year and leader flag; the two subjects are sums of that.
+_RECORD_COUNTS = """
+    WITH m AS (
+        SELECT year, chi_bo_code, coalesce(is_leader, false) AS lead,
+               count(*) FILTER (level = 1) AS c1, count(*) FILTER (level = 2) AS c2, count(*) FILTER (level = 3) AS c3,
+               count(*) FILTER (level = 4) AS c4, count(*) FILTER (level IS NULL) AS c0
+        FROM member_ratings WHERE {only} GROUP BY ALL
+    )
+    SELECT year, chi_bo_code, 'dang_vien', sum(c1), sum(c2), sum(c3), sum(c4), sum(c0) FROM m GROUP BY ALL
+    UNION ALL
+    SELECT year, chi_bo_code, 'can_bo_lanh_dao', c1, c2, c3, c4, c0 FROM m WHERE lead
+    UNION ALL
+    SELECT year, unit_code, subject,
+           count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
+           count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
+    FROM collective_ratings WHERE {only} GROUP BY ALL
+    ORDER BY 2, 1
+"""
+
+_SUBTREE_COUNTS = """
+    SELECT r.year, a.ancestor_code, r.subject, sum(r.htxs), sum(r.htt), sum(r.ht), sum(r.khtnv), sum(r.not_rated)
+    FROM record_counts r JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.year = r.year
+    WHERE a.distance > 0 AND ({only})
+    GROUP BY ALL
+    ORDER BY 2, 1
+"""
+
+def _derived_hint(con) -> tuple[bool, list[int]] | None:
+    """What a load changed, when it says so (the fast loader leaves temp table derived_hint): whether unit
+    versions changed, and the years whose ratings changed. None: rebuild everything."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'derived_hint'"
+                       ).fetchall()[0][0]:
+        return None
+    row = con.execute("SELECT units_changed, years FROM temp.main.derived_hint").fetchall()
+    return (bool(row[0][0]), [int(y) for y in row[0][1] or []]) if row else None
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Tables computed from the loaded rows; rebuilt inside the same transaction as every load."""
+    """Tables computed from the loaded rows; rebuilt inside the same transaction as every load.
+
+    After a load that reports what it changed (derived_hint), only that is recomputed: the tree tables when unit
+    versions changed (else only years that gained or lost data), rating counts for the years whose ratings changed.
+    The result is the same as a full rebuild."""
+    hint = _derived_hint(con)
+    tree_changed = hint is None or hint[0]
+    if tree_changed:
+        _rebuild_tree(con)
+    else:
+        years = f"year IN ({_YEARS_WITH_DATA})"
+        con.execute(f"DELETE FROM unit_ancestors_by_year WHERE NOT {years}")
+        con.execute("INSERT INTO unit_ancestors_by_year " + _ANCESTORS_BY_YEAR.format(
+            years=_YEARS_WITH_DATA, only="year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year)"))
+    if hint is None:
+        con.execute("DELETE FROM record_counts")
+        con.execute("INSERT INTO record_counts " + _RECORD_COUNTS.format(only="true"))
+    elif hint[1]:
+        only = f"year IN ({', '.join(str(y) for y in hint[1])})"
+        con.execute(f"DELETE FROM record_counts WHERE {only}")
+        con.execute("INSERT INTO record_counts " + _RECORD_COUNTS.format(only=only))
+    con.execute("DELETE FROM unit_children")
+    con.execute("INSERT INTO unit_children SELECT DISTINCT year, ancestor_code FROM unit_ancestors_by_year "
+                "WHERE distance = 1 ORDER BY 2, 1")
+    # subtree sums: all of them when the tree or every count changed, else the years whose counts changed and the
+    # years that gained or lost their tree
+    if tree_changed or hint is None:
+        con.execute("DELETE FROM subtree_counts")
+        con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(only="true"))
+    else:
+        only = (f"r.year IN ({', '.join(str(y) for y in hint[1])}) OR " if hint[1] else "") + \
+            "r.year NOT IN (SELECT DISTINCT year FROM subtree_counts)"
+        con.execute(f"DELETE FROM subtree_counts WHERE year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year)"
+                    + (f" OR year IN ({', '.join(str(y) for y in hint[1])})" if hint[1] else ""))
+        con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(only=only))
+    # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
+    from analysis import shortcomings
+    shortcomings.rebuild(con)
+
+
+def _rebuild_tree(con) -> None:
     con.execute("DELETE FROM units")
     con.execute("""
         INSERT INTO units
@@ -143,52 +255,11 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
     """)
-    # The tree of every evaluation year that has data (or the reference years when none).
+    # The tree of every evaluation year that has data.
     con.execute("DELETE FROM unit_ancestors_by_year")
-    con.execute("""
-        INSERT INTO unit_ancestors_by_year
-        WITH RECURSIVE years AS (
-            SELECT DISTINCT year FROM (
-                SELECT year FROM member_ratings UNION SELECT year FROM collective_ratings
-                UNION SELECT year FROM aggregate_counts UNION SELECT year FROM shortcomings
-                UNION SELECT year FROM review_suggestions UNION SELECT year FROM lineage_events)
-        ),
-        alive AS (
-            SELECT y.year, v.unit_code, v.parent_code
-            FROM years y JOIN unit_versions v
-              ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
-        ),
-        up(year, unit_code, ancestor_code, distance) AS (
-            SELECT year, unit_code, unit_code, 0 FROM alive
-            UNION ALL
-            SELECT up.year, up.unit_code, a.parent_code, up.distance + 1
-            FROM up JOIN alive a ON a.year = up.year AND a.unit_code = up.ancestor_code
-            WHERE a.parent_code IS NOT NULL AND up.distance < 20
-        )
-        SELECT year, unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
-        ORDER BY year, ancestor_code
-    """)
-    con.execute("DELETE FROM record_counts")
-    con.execute("""
-        INSERT INTO record_counts
-        SELECT year, chi_bo_code, 'dang_vien',
-               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
-               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
-        FROM member_ratings GROUP BY ALL
-        UNION ALL
-        SELECT year, chi_bo_code, 'can_bo_lanh_dao',
-               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
-               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
-        FROM member_ratings WHERE is_leader GROUP BY ALL
-        UNION ALL
-        SELECT year, unit_code, subject,
-               count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
-               count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
-        FROM collective_ratings GROUP BY ALL
-    """)
-    # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
-    from analysis import shortcomings
-    shortcomings.rebuild(con)
+    con.execute("INSERT INTO unit_ancestors_by_year " + _ANCESTORS_BY_YEAR.format(years=_YEARS_WITH_DATA,
+                                                                                  only="true"))
+
 
 
 @contextlib.contextmanager

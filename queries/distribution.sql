@@ -56,35 +56,60 @@ placed AS (
         FROM unit_ancestors_by_year a JOIN succ_final sf ON sf.unit_code = a.ancestor_code
     ) WHERE r = 1
 ),
--- (year, unit) → target, with the share of the unit's counts that the target receives
+-- (year, unit) → target, with the share of the unit's counts that the target receives: today's structure only;
+-- as reported, a target holds its subtree in the tree of each year (unit_ancestors_by_year), read below through the
+-- pre-summed subtree_counts and, for reported aggregates, from the few aggregate rows up.
 member_of AS (
-    SELECT t.unit_code AS target, a.year, a.unit_code, 1.0::DOUBLE AS share, false AS split_unknown
-    FROM target t JOIN unit_ancestors_by_year a ON a.ancestor_code = t.unit_code, p
-    WHERE p.view <> 'cau_truc_hien_tai'
+    SELECT t.unit_code AS target, pl.year, pl.unit_code, pl.share, pl.split_unknown
+    FROM (SELECT t.* FROM target t, p WHERE p.view = 'cau_truc_hien_tai') t      -- (no target as reported)
+    JOIN unit_ancestors_by_year a ON a.ancestor_code = t.unit_code AND a.year = (SELECT s_year FROM p)
+    JOIN placed pl ON pl.successor_code = a.unit_code
+),
+member_of_aggregates AS (   -- member_of, for the units and years that reported aggregates
+    SELECT m.* FROM member_of m SEMI JOIN aggregate_counts a ON a.unit_code = m.unit_code AND a.year = m.year
     UNION ALL
-    SELECT t.unit_code, pl.year, pl.unit_code, pl.share, pl.split_unknown
-    FROM target t
-    JOIN unit_ancestors_by_year a ON a.ancestor_code = t.unit_code
-    JOIN placed pl ON pl.successor_code = a.unit_code, p
-    WHERE p.view = 'cau_truc_hien_tai' AND a.year = p.s_year
+    SELECT t.unit_code, x.year, x.unit_code, 1.0::DOUBLE, false
+    FROM (SELECT DISTINCT unit_code, year FROM aggregate_counts) ac
+    JOIN unit_ancestors_by_year x ON x.unit_code = ac.unit_code AND x.year = ac.year
+    JOIN target t ON t.unit_code = x.ancestor_code, p
+    WHERE p.view <> 'cau_truc_hien_tai'
 ),
 from_records AS (
     SELECT m.target, r.year, r.subject,
            sum(r.htxs * m.share) AS htxs, sum(r.htt * m.share) AS htt, sum(r.ht * m.share) AS ht,
            sum(r.khtnv * m.share) AS khtnv, sum(r.not_rated * m.share) AS not_rated,
            'ho_so_ca_nhan' AS basis, bool_or(m.split_unknown) AS split_unknown
-    FROM member_of m JOIN record_counts r ON r.unit_code = m.unit_code AND r.year = m.year, p
-    WHERE (p.year IS NULL OR r.year = p.year) AND (p.subject IS NULL OR r.subject = p.subject)
+    FROM member_of m
+    JOIN (SELECT r.* FROM record_counts r, p WHERE p.view = 'cau_truc_hien_tai'        -- (empty as reported)
+            AND (p.year IS NULL OR r.year = p.year) AND (p.subject IS NULL OR r.subject = p.subject)) r
+      ON r.unit_code = m.unit_code AND r.year = m.year
+    GROUP BY ALL
+    UNION ALL
+    -- as reported: the target's own records (when it exists that year) plus its subordinates' pre-summed ones
+    SELECT x.target, x.year, x.subject, sum(x.htxs)::DOUBLE, sum(x.htt)::DOUBLE, sum(x.ht)::DOUBLE,
+           sum(x.khtnv)::DOUBLE, sum(x.not_rated)::DOUBLE, 'ho_so_ca_nhan', false
+    FROM (
+        SELECT t.unit_code AS target, r.year, r.subject, r.htxs, r.htt, r.ht, r.khtnv, r.not_rated
+        FROM target t
+        JOIN unit_ancestors_by_year a ON a.ancestor_code = t.unit_code AND a.unit_code = t.unit_code
+        JOIN record_counts r ON r.unit_code = a.unit_code AND r.year = a.year
+        UNION ALL
+        SELECT t.unit_code, s.year, s.subject, s.htxs, s.htt, s.ht, s.khtnv, s.not_rated
+        FROM target t JOIN subtree_counts s ON s.unit_code = t.unit_code
+    ) x, p
+    WHERE p.view <> 'cau_truc_hien_tai'
+      AND (p.year IS NULL OR x.year = p.year) AND (p.subject IS NULL OR x.subject = p.subject)
     GROUP BY ALL
 ),
 reporting AS (   -- aggregate rows with no reporting ancestor (in the tree of their year) under the same target
     SELECT m.target, m.share, m.split_unknown, a.*
-    FROM member_of m JOIN aggregate_counts a ON a.unit_code = m.unit_code AND a.year = m.year, p
+    FROM member_of_aggregates m JOIN aggregate_counts a ON a.unit_code = m.unit_code AND a.year = m.year, p
     WHERE (p.year IS NULL OR a.year = p.year) AND (p.subject IS NULL OR a.subject = p.subject)
       AND NOT EXISTS (
           SELECT 1
           FROM unit_ancestors_by_year up
-          JOIN member_of m2 ON m2.target = m.target AND m2.year = up.year AND m2.unit_code = up.ancestor_code
+          JOIN member_of_aggregates m2 ON m2.target = m.target AND m2.year = up.year
+                                      AND m2.unit_code = up.ancestor_code
           JOIN aggregate_counts a2 ON a2.unit_code = up.ancestor_code AND a2.year = a.year AND a2.subject = a.subject
           WHERE up.year = a.year AND up.unit_code = a.unit_code AND up.distance > 0)
 ),
@@ -108,8 +133,7 @@ SELECT c.year::INTEGER AS year, t.name AS unit, c.subject,
        round(c.not_rated)::BIGINT AS not_rated, t.unit_code, c.basis,
        CASE WHEN c.split_unknown THEN 'chia_tach_khong_ro_ty_le' END AS note,
        u.tree_level, u.kind,
-       EXISTS (SELECT 1 FROM unit_ancestors_by_year k WHERE k.ancestor_code = t.unit_code AND k.distance = 1)
-           AS has_children
+       t.unit_code IN (SELECT unit_code FROM unit_children) AS has_children
 FROM combined c
 JOIN target t ON t.unit_code = c.target
 JOIN units u ON u.unit_code = t.unit_code

@@ -1,0 +1,283 @@
+"""The loader's fast path (etl/fastload.py) gives exactly what the row path gives: the same rows in every table, the
+same rejects (file, row, column, value, reason, whole row), the same per-file results — on the demo files and on a
+set of dirty files written to hit every check, over several loads (conflicts, corrections, --replace, a file loaded
+again, a dry run)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import shutil
+import unicodedata
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from etl import demo, fastload, warehouse
+from etl.loader import load_files
+from etl.readers import read_sheets
+
+TABLES = ["unit_versions", "units", "unit_ancestors_by_year", "lineage_events", "member_ratings", "member_identities",
+          "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions", "record_counts",
+          "rejected_rows", "load_replacements", "shortcoming_items", "shortcoming_links"]
+
+
+def digest(db: Path) -> dict[str, str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {t: hashlib.sha256(repr(sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))).encode())
+               .hexdigest() for t in TABLES}
+        out["loads"] = repr(sorted(con.execute("SELECT load_id, file_name, checksum, layouts, rows_read, rows_loaded, "
+                                               "rows_rejected, status, note FROM loads").fetchall()))
+        return out
+    finally:
+        con.close()
+
+
+def outcome(res) -> list:
+    files = [(f.name, f.rows_read, f.rows_loaded, f.rows_rejected, f.error, f.unchanged_load, f.load_id,
+              sorted(f.replaced), f.notes, f.layouts, f.previous) for f in res.files]
+    rejects = [(r.file, r.sheet, r.row, r.column, r.value, r.reason, r.raw) for r in res.rejects]
+    return [res.written, res.exit_code, res.created_units, files, rejects]
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_csv(path: Path, rows: list[list], delimiter=",") -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def sheet_to_csv(src: Path, dest: Path) -> Path:
+    rows = read_sheets(src)[0].rows
+
+    def text(c):
+        return "" if c is None else str(int(c)) if isinstance(c, float) and c.is_integer() else str(c)
+    return write_csv(dest, [[text(c) for c in r] for r in rows])
+
+
+def col(header: list[str], name: str) -> int:
+    return header.index(name)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict:
+    """The small demo (units as CSV so that they take the fast path too) with errors planted in several files."""
+    d = tmp_path_factory.mktemp("fast")
+    gen = demo.generate(d / "demo", scale="small")
+    by = {p.name: p for p in gen}
+    out = d / "load"
+    out.mkdir()
+
+    # units: CSV, with bad rows and an overlapping version
+    units = read_csv(sheet_to_csv(by["don_vi.xlsx"], out / "don_vi.csv"))
+    h = units[0]
+    units[3][col(h, "Tên đơn vị")] = "  "
+    units[4][col(h, "Cấp tổ chức")] = "Cấp xã"
+    units[5][col(h, "Từ năm")], units[5][col(h, "Đến năm")] = "2022", "2020"
+    units.append(["X-NEW", "Chi bộ mới", "Chi bộ trực thuộc", "", "KHONG-CO", "", ""])
+    units.append(["X-OVL", "Chi bộ A", "Chi bộ trực thuộc", "", "TU-MS", "2017", "2021"])
+    units.append(["X-OVL", "Chi bộ A mới", "Chi bộ trực thuộc", "", "TU-MS", "2020", ""])
+    units.append(["X-DUP", "Chi bộ Hoà Bình", "Chi bộ cơ sở", "", "TU-MS", "", ""])
+    units.append(["X-DUP", "Chi bộ Hoà Bình", "Chi bộ cơ sở", "", "TU-MS", "", ""])
+    units.append(["", "Không mã", "Chi bộ cơ sở", "", "TU-MS", "", ""])
+    write_csv(out / "don_vi.csv", units)
+    shutil.copy(by["sap_nhap_chia_tach.xlsx"], out / "sap_nhap_chia_tach.xlsx")
+
+    # members 2019: every kind of bad cell
+    m = read_csv(by["dang_vien_2019_H01.csv"])
+    h = m[0]
+    c = {k: col(h, k) for k in h}
+    rows = m[1:]
+    codes = sorted({r[c["Mã chi bộ"]] for r in rows})
+    edits = [
+        ("Năm", ""), ("Năm", "20x9"), ("Xếp loại", "Tốt lắm"), ("Mã chi bộ", codes[0].lower()),
+        ("Mã chi bộ", "XXX-99"), ("Mã chi bộ", ""), ("Số phiếu tán thành", "30"), ("Điểm", "120"), ("Điểm", "85,5"),
+        ("Bị kỷ luật trong năm", "Hình như"), ("Mã đảng viên", ""), ("Họ và tên", "  NGUYỄN   VĂN  AN "),
+        ("Họ và tên", "Hoàng Thị Hoà"), ("Họ và tên", "Lê\u00a0Văn Tâm"),
+        ("Họ và tên", unicodedata.normalize("NFD", "Trần Thị Thủy")), ("Họ và tên", "Ðỗ Văn Bình"),
+        ("Hình thức kỷ luật", "Khiển trách"), ("Đơn vị lãnh đạo", "KHONG-CO"), ("Xếp loại công chức", "abc"),
+        ("Xếp loại", "   "), ("Mã chi bộ", "MS-X01-CB01"), ("Mã đảng viên", "dv 0100 999"),
+        ("Mã đảng viên", " DV0100998 "), ("Tên chi bộ", "Chi bộ không có"), ("Xếp loại", "2"),
+        ("Số đảng viên chính thức", "-1"), ("Số phiếu tán thành", "2.5"),
+    ]
+    for k, (fld, value) in enumerate(edits, start=1):
+        rows[k][c[fld]] = value
+        if fld == "Số phiếu tán thành" and value == "30":
+            rows[k][c["Số đảng viên chính thức"]] = "12"
+        if fld == "Mã chi bộ" and value == "":
+            rows[k][c["Tên chi bộ"]] = rows[k + 1][c["Tên chi bộ"]]
+    rows[40][c["Năm"]], rows[40][c["Xếp loại"]] = "1900", "XYZ"          # two errors in one row
+    rows.append(list(rows[50]))                                            # identical duplicate
+    other = list(rows[51])
+    other[c["Xếp loại"]] = "Hoàn thành nhiệm vụ"                           # same member, other level
+    rows.append(other)
+    moved = list(rows[52])
+    moved[c["Mã chi bộ"]] = next(x for x in codes if x != rows[52][c["Mã chi bộ"]])
+    rows.append(moved)                                                     # same member in two chi bộ
+    rows.insert(60, [""] * len(h))                                         # a blank line of delimiters
+    rows[61][c["Hình thức kỷ luật"]] = " "
+    write_csv(out / "dang_vien_2019_H01.csv", [h, *rows], delimiter=";")
+
+    # collectives 2020, shortcomings 2021, suggestions 2021
+    t = read_csv(by["tap_the_2020.csv"])
+    h = t[0]
+    t[1][col(h, "Đối tượng")] = "Đảng viên"
+    t[2][col(h, "Xếp loại")] = ""
+    t[3][col(h, "Tự xếp loại")] = "Rất tốt"
+    t[4][col(h, "Điểm")] = "abc"
+    t[5][col(h, "Mã đơn vị")] = ""
+    t[6][col(h, "Có thành viên hoặc đơn vị trực thuộc bị kỷ luật")] = "không rõ"
+    t[7][col(h, "Xếp loại")] = "Đảng bộ hoàn thành tốt nhiệm vụ tiêu biểu"
+    write_csv(out / "tap_the_2020.csv", t)
+    s = read_csv(by["han_che_2021.csv"])
+    h = s[0]
+    s[1][col(h, "Nội dung")] = "  "
+    s[2][col(h, "Nội dung")] = "Chất lượng  sinh hoạt   chưa cao, ảnh hưởng tới hoà khí."
+    s[3][col(h, "Kết quả khắc phục")] = "đã khắc phục xong phần lớn"
+    s[4][col(h, "Đối tượng")] = "Ban chỉ đạo"
+    s.append(list(s[5]))
+    write_csv(out / "han_che_2021.csv", s)
+    g = read_csv(by["goi_y_2021.csv"])
+    g[1][col(g[0], "Nội dung")] = ""
+    write_csv(out / "goi_y_2021.csv", g)
+
+    # aggregate counts (template layout) with arithmetic errors
+    agg = [["Năm", "Mã đơn vị", "Đối tượng", "Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ",
+            "Hoàn thành nhiệm vụ", "Không hoàn thành nhiệm vụ", "Tổng số", "Không xếp loại"],
+           ["2018", "H01", "Đảng viên", "10", "40", "3", "0", "53", ""],
+           ["2018", "H01", "Tổ chức cơ sở đảng", "3", "20", "2", "0", "26", "1"],
+           ["2019", "H01", "Đảng viên", "1.200", "4.000", "30", "2", "5.232", ""],
+           ["2019", "H01", "Tổ chức cơ sở đảng", "-1", "20", "2,5", "", "26", ""],
+           ["2020", "H01", "Chi bộ", "5", "20", "2", "0", "27", "x"]]
+    write_csv(out / "so_luong.csv", agg)
+
+    # Parquet: typed (int year, nullable int votes, float score with a NaN) and all text
+    m22 = read_csv(by["dang_vien_2022_H01.csv"])
+    h = m22[0]
+    data = {name: [r[j] or None for r in m22[1:]] for j, name in enumerate(h)}
+    data["Năm"] = [int(v) if v else None for v in data["Năm"]]
+    data["Năm"][3] = None
+    data["Số phiếu tán thành"] = [int(v) if v else None for v in data["Số phiếu tán thành"]]
+    data["Số đảng viên chính thức"] = [int(v) if v else None for v in data["Số đảng viên chính thức"]]
+    data["Điểm"] = [float(v.replace(",", ".")) if v else None for v in data["Điểm"]]
+    data["Điểm"][5] = float("nan")
+    data["Xếp loại"][7] = "  "
+    pq.write_table(pa.table(data), out / "dang_vien_2022_H01.parquet")
+    tt = read_csv(by["tap_the_2023.csv"])
+    pq.write_table(pa.table({name: [r[j] for r in tt[1:]] for j, name in enumerate(tt[0])}),
+                   out / "tap_the_2023.parquet")
+
+    first = [out / "don_vi.csv", out / "sap_nhap_chia_tach.xlsx", by["dang_vien_2017_H01.xlsx"],
+             by["dang_vien_2018_H01.csv"], out / "dang_vien_2019_H01.csv", by["dang_vien_2020_H01.csv"],
+             out / "dang_vien_2022_H01.parquet", out / "tap_the_2020.csv", out / "tap_the_2023.parquet",
+             by["tap_the_2019.csv"], out / "han_che_2021.csv", out / "goi_y_2021.csv", by["han_che_2019.csv"],
+             out / "so_luong.csv"]
+
+    # second load: a corrected 2020 file (same name), another file with different numbers for the same chi bộ,
+    # one with the same numbers, a member moved to another chi bộ, the aggregate file again (it had rejects)
+    later = d / "later"
+    later.mkdir()
+    m20 = read_csv(by["dang_vien_2020_H01.csv"])
+    h = m20[0]
+    lab = col(h, "Xếp loại")
+    fixed = [list(r) for r in m20]
+    fixed[3][lab] = "Hoàn thành nhiệm vụ"
+    write_csv(later / "dang_vien_2020_H01.csv", fixed)
+    cb = col(h, "Mã chi bộ")
+    first_cb = m20[1][cb]
+    conflict = [h] + [list(r) for r in m20[1:] if r[cb] == first_cb]
+    conflict[1][lab] = "Không hoàn thành nhiệm vụ"
+    write_csv(later / "dang_vien_2020_sua.csv", conflict)
+    second_cb = next(r[cb] for r in m20[1:] if r[cb] != first_cb)
+    same = [h] + [list(r) for r in m20[1:] if r[cb] == second_cb]
+    write_csv(later / "dang_vien_2020_ban_sao.csv", same)
+    third_cb = next(r[cb] for r in m20[1:] if r[cb] not in (first_cb, second_cb))
+    mover = [h, list(next(r for r in m20[1:] if r[cb] == third_cb))]
+    mover[1][cb] = "TU-MS-CS01"          # a chi bộ with no 2020 rows loaded: only the member check can refuse it
+    write_csv(later / "dang_vien_2020_chuyen.csv", mover)
+    return {"first": first, "mover": [later / "dang_vien_2020_chuyen.csv"],
+            "second": [later / "dang_vien_2020_H01.csv", later / "dang_vien_2020_sua.csv",
+                       later / "dang_vien_2020_ban_sao.csv", out / "so_luong.csv"],
+            "replace": [later / "dang_vien_2020_sua.csv"], "check": [out / "dang_vien_2019_H01.csv"],
+            "demo": [p for p in gen if p.suffix in (".csv", ".xlsx")]}
+
+
+def both(tmp_path: Path, steps: list[tuple[list[Path], dict]]) -> None:
+    """Run the same loads on two copies of one warehouse (same salt), row path and fast path; compare each step."""
+    base = tmp_path / "base.duckdb"
+    warehouse.ensure(base)
+    dbs = {mode: tmp_path / f"{mode}.duckdb" for mode in ("row", "fast")}
+    for db in dbs.values():
+        shutil.copy(base, db)
+    for n, (paths, kw) in enumerate(steps):
+        got = {mode: outcome(load_files(paths, dbs[mode], fast=mode == "fast", **kw)) for mode in dbs}
+        assert got["fast"][:4] == got["row"][:4], f"step {n}: per-file results differ"
+        assert got["fast"][4] == got["row"][4], f"step {n}: rejects differ"
+        assert digest(dbs["fast"]) == digest(dbs["row"]), f"step {n}: tables differ"
+
+
+def test_dirty_files_over_several_loads_give_identical_results(tmp_path, files):
+    both(tmp_path, [(files["first"], {}), (files["mover"], {}), (files["second"], {}),
+                    (files["replace"], {"replace": True}), (files["check"], {"dry_run": True}), (files["first"], {})])
+
+
+def test_demo_files_give_identical_warehouses(tmp_path, files, monkeypatch):
+    monkeypatch.setattr(fastload, "CHUNK_ROWS", 1500)      # several statements per layout, as at national scale
+    both(tmp_path, [(files["demo"], {})])
+
+
+def test_the_dirty_files_really_take_the_fast_path(tmp_path, files):
+    con = duckdb.connect()
+    from etl.loader import FileResult
+    kinds = {}
+    for i, p in enumerate(files["first"]):
+        src = fastload.probe(con, FileResult(p), i)
+        kinds[p.name] = src.kind if src else None
+    assert kinds["don_vi.csv"] == "units"
+    assert kinds["dang_vien_2019_H01.csv"] == "member_ratings"
+    assert kinds["dang_vien_2022_H01.parquet"] == "member_ratings"
+    assert kinds["so_luong.csv"] == "aggregate_counts"
+    assert kinds["sap_nhap_chia_tach.xlsx"] is None
+
+
+# ───────────── CSV: DuckDB's reader is used only where it splits exactly like Python's csv module ─────────────
+
+ALPHABET = ['a', 'b', ' ', '"', ',', ';', '\t', '\n', '\r\n', 'Đ', 'ộ', '1', '', '""', '\r', '\u00a0', 'x y']
+WEIGHTS = [8, 8, 2, 1, 6, 2, 1, 4, 2, 3, 3, 4, 1, 1, 0.2, 0.5, 2]
+
+
+def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
+    from etl.loader import FileResult
+    rnd = random.Random(1)
+    header = "Năm,Mã đảng viên,Mã chi bộ,Xếp loại\n"
+    accepted = 0
+    for i in range(300):
+        body = "".join(rnd.choices(ALPHABET, WEIGHTS, k=rnd.randint(0, 60)))
+        p = tmp_path / f"f{i}.csv"
+        p.write_bytes((header + body).encode("utf-8"))
+        con = duckdb.connect()
+        src = fastload.probe(con, FileResult(p), 0)
+        if src is None:
+            continue
+        accepted += 1
+        try:
+            expected_rows = read_sheets(p)[0].rows
+        except Exception:  # noqa: BLE001 - the row path refuses it: the fast path must not have accepted it
+            pytest.fail(f"fast path accepted a file the row path cannot read: {body!r}")
+        got = con.execute(f"SELECT * FROM ({src.relation()}) ORDER BY _row").fetchall()
+        expected = [(k + 1, r) for k, r in enumerate(expected_rows) if k > 0 and any(
+            c is not None and str(c).strip() for c in r)]
+        assert len(got) == len(expected), body
+        for (row, cells), g in zip(expected, got):
+            assert g[1] == row, body
+            cells = list(cells) + [None] * (src.ncols - len(cells))
+            assert [fastload._cell(x) for x in g[2:]] == cells[:src.ncols], body
+    assert accepted > 30

@@ -1,0 +1,65 @@
+"""Queries made faster with pre-summed tables give exactly what their plain versions give. The plain version of each
+is kept in tests/queries/plain/ (the query as it was before it read the derived tables); both run on the demo and on
+the hand-counted province, over a grid of parameters, and must return the same frame."""
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from queries import runner
+
+PLAIN = Path(__file__).with_name("plain")
+
+
+def run_plain(con, name: str, params: dict) -> pd.DataFrame:
+    q = runner.parse(PLAIN / f"{name}.sql")
+    bound = runner.bind(q, params)
+    used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", q.sql)}
+    return con.cursor().execute(q.sql, used).df()
+
+
+def same_order(fast: pd.DataFrame, plain: pd.DataFrame, order: list[str], what: str) -> None:
+    """The same rows, in the same order of the query's ORDER BY (rows tied on it may come in either order)."""
+    pd.testing.assert_frame_equal(fast[order], plain[order], obj=what + " (order)")
+    cols = list(plain.columns)
+    pd.testing.assert_frame_equal(fast.sort_values(cols).reset_index(drop=True),
+                                  plain.sort_values(cols).reset_index(drop=True), check_dtype=True, obj=what)
+
+
+def grid(con, name: str, n: int) -> list[dict]:
+    top = [r[0] for r in con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1").fetchall()]
+    inner = [r[0] for r in con.execute("SELECT DISTINCT ancestor_code FROM unit_ancestors_by_year WHERE distance = 1 "
+                                       "ORDER BY 1").fetchall()]
+    leaf = [r[0] for r in con.execute("SELECT unit_code FROM record_counts GROUP BY 1 ORDER BY count(*) DESC, 1 "
+                                      "LIMIT 3").fetchall()]
+    names = [r[0] for r in con.execute("SELECT name FROM units ORDER BY unit_code LIMIT 2").fetchall()]
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM record_counts ORDER BY 1").fetchall()]
+    rnd = random.Random(name)
+    units = [None, *top[:2], *rnd.sample(inner, min(3, len(inner))), *leaf, *names]
+    combos = list(itertools.product(units, [None, "dang_vien", "tccsd", "can_bo_lanh_dao"],
+                                    [None, years[-1], years[0]], [None, "cau_truc_hien_tai"],
+                                    [None, years[len(years) // 2]]))
+    out = [dict(zip(("unit", "subject", "year", "view", "structure_year"), c)) for c in rnd.sample(combos, n)]
+    out += [{"parent": u, "subject": s, "view": v} for u in top[:1] + inner[:2] for s in (None, "dang_vien")
+            for v in (None, "cau_truc_hien_tai")]
+    return [{k: v for k, v in p.items() if v is not None} for p in out]
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_distribution_reads_the_same_as_its_plain_version(which, request):
+    db = request.getfixturevalue(which)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for params in grid(con, "distribution", 40):
+            fast = runner.run(con, "distribution", params)
+            plain = run_plain(con, "distribution", params)
+            same_order(fast, plain, ["unit", "year", "subject"], f"distribution {params}")
+    finally:
+        con.close()
+
