@@ -88,7 +88,6 @@ def test_a_shared_link_opens_the_same_view_in_a_new_browser(server, page):
     page.goto(link)
     serve.settled(page)
     mine = chart_data(page)
-    from playwright.sync_api import sync_playwright  # noqa: F401  (the page fixture already runs playwright)
     other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         colleague = other.new_page()
