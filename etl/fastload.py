@@ -17,6 +17,12 @@ when it holds big template files (or when asked to); every file still passes eve
 * **Rules across rows.** Duplicates inside the load and conflicts with the warehouse are found in SQL; the few rows
   involved are handed to the loader's own Python rules (`_batch_rules`, the same fingerprint and messages), and the
   rows they refuse are deleted again before anything is published.
+* **Members' names.** member_identities gets, per member key, the code and name of the key's last row in the load
+  (found as the greatest position, then read back from the sources for those rows only).
+* **Scale.** Same-shaped files are checked ~8 million rows per statement (memory stays bounded; DuckDB spills beyond
+  $KIEMDIEM_LOAD_MEMORY, 2 GB by default). The Python Registry of units is built only when Python needs it: a year of
+  ratings whose codes all exist is checked against the units in SQL. rebuild_derived is told which years changed
+  (temp table derived_hint) and recomputes only those.
 
 Units and lineage (hundreds of thousands of rows at most) go through the loader's pandas code, with the slow tree
 checks narrowed in SQL to the rows that can fail. tests/etl/test_fastload.py loads the same files both ways and
@@ -430,6 +436,7 @@ class _Check:
             SELECT {', '.join(combo + [f'd_{f}' for f in singles] + flags)}
             FROM (SELECT {', '.join(exprs)} FROM ({self.rel}))
             GROUP BY GROUPING SETS ({', '.join(sets)})""")
+        _log(f"  {self.kind}: distinct values gathered")
         self.prepared = {f: f"SELECT d_{f} AS f_{f} FROM {dist} WHERE g_{f} = 0" for f in singles}
         if combo:
             self.combo_table = f"{dist}_c"
@@ -460,6 +467,7 @@ class _Check:
             self.map_of[fld] = name
             self.combo_maps.append((alias, name, fld, [o for o, _ in outs]))
             return alias
+        _log(f"    map {fld}")
         if fld in self.prepared:      # distinct values already gathered (with the field's condition applied)
             typ = self.types.get(fld, "VARCHAR")
             name = self.maps.build(self.prepared[fld], f"f_{fld}", typ, fn, outs, tag,
@@ -499,7 +507,9 @@ class _Check:
     def unit(self, code_field="unit_code", name_field="unit_name", target="unit_code") -> None:
         self.ld.reg_tables()
         reg = self.registry
-        jc = self.lookup(code_field, lambda v: (nz.is_blank(v), *reg.resolve(v, None)),
+        # (a blank code or name is answered here: asking the registry would build it, 3 s at national scale)
+        missing = (None, "thiếu mã hoặc tên đơn vị", "code")       # = Registry.resolve(blank, blank)
+        jc = self.lookup(code_field, lambda v: (True, *missing) if nz.is_blank(v) else (False, *reg.resolve(v, None)),
                          [("blank", "BOOLEAN"), ("v", "VARCHAR"), ("e", "VARCHAR"), ("c", "VARCHAR")], "ucode",
                          safe="k IN (SELECT code FROM _fast_reg_codes)",
                          fast={"blank": "false", "v": "k", "e": "NULL", "c": "'code'"})
@@ -509,7 +519,7 @@ class _Check:
         if code_field in self.present:
             code_blank = (f"(f_{code_field} IS NULL OR regexp_full_match(f_{code_field}, '{BLANK}'))"
                           if self.types.get(code_field) == "VARCHAR" else f"f_{code_field} IS NULL")
-        jn = self.lookup(name_field, lambda v: reg.resolve(None, v),
+        jn = self.lookup(name_field, lambda v: missing if nz.is_blank(v) else reg.resolve(None, v),
                          [("v", "VARCHAR"), ("e", "VARCHAR"), ("c", "VARCHAR")], "uname", where=code_blank)
         name_map = self.map_of[name_field]
         pick = f"CASE WHEN {jc}.blank IS FALSE THEN {jc}.{{0}} ELSE {jn}.{{0}} END"
@@ -522,18 +532,23 @@ class _Check:
         self.err(f"e_{name_field}", name_field)
         # A rating names a unit only in the years the unit exists: every (unit, year) the maps can give that is
         # not alive is listed (few), and joined.
+        _log("    unit maps built")
         self.maps.n += 1
         dead = f"_fast_dead_{self.maps.n}"
         self.maps.tables.append(dead)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {dead} (unit VARCHAR, year SMALLINT)")
         if self.year_map:
+            # (a unit with no recorded life is alive every year, as Registry.alive says)
             self.con.execute(f"""INSERT INTO {dead}
-                SELECT u.v, y.v FROM (SELECT v FROM {code_map} UNION SELECT v FROM {name_map}) u,
-                     (SELECT DISTINCT v FROM {self.year_map}) y
-                WHERE u.v IS NOT NULL AND y.v IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM _fast_reg_lives l WHERE l.code = u.v)
-                  AND NOT EXISTS (SELECT 1 FROM _fast_reg_lives l WHERE l.code = u.v
-                                  AND (l.a IS NULL OR l.a <= y.v) AND (l.b IS NULL OR y.v <= l.b))""")
+                SELECT unit, year FROM (
+                    SELECT u.v AS unit, y.v AS year,
+                           bool_or((l.a IS NULL OR l.a <= y.v) AND (l.b IS NULL OR y.v <= l.b)) AS alive
+                    FROM (SELECT v FROM {code_map} UNION SELECT v FROM {name_map}) u
+                    CROSS JOIN (SELECT DISTINCT v FROM {self.year_map} WHERE v IS NOT NULL) y
+                    JOIN _fast_reg_lives l ON l.code = u.v
+                    GROUP BY ALL)
+                WHERE NOT alive""")
+        _log("    units not alive that year listed")
         self.post_joins.append(f"LEFT JOIN {dead} d_{target} ON d_{target}.unit = i.{target} "
                                f"AND d_{target}.year = i.year")
         self.post.append(f"d_{target}.unit IS NOT NULL AS e_dead")
@@ -798,6 +813,7 @@ class _Load:
     def reg_tables(self) -> None:
         if self.reg_built == self.reg_version:
             return
+        _log("    registry tables")
         con = self.con
         if not self.reg.built:
             # nothing registered in this load: the registry is exactly unit_versions
@@ -845,8 +861,6 @@ class _Load:
                 *(c for c in ("year", "unit_code", "chi_bo_code", "htxs", "htt", "ht", "khtnv", "total")
                   if any(x.endswith(f" AS {c}") for x in ch.cols))]
         _log(f"  {ch.kind}: {len(ch.joins)} maps built")
-        if os.environ.get("KIEMDIEM_FAST_SQL"):
-            Path(os.environ["KIEMDIEM_FAST_SQL"]).write_text(sql, encoding="utf-8")
         cur = con.execute(f"SELECT {', '.join(keep)} FROM ({sql}) WHERE NOT _ok ORDER BY _src, _row")
         names = [d[0] for d in cur.description]
         for rec in cur.fetchall():
@@ -872,11 +886,7 @@ class _Load:
         case = "CASE _src " + " ".join(f"WHEN {s.idx} THEN {s.f.load_id}" for s in sources) + " END"
         insert = (f"INSERT INTO {target} ({', '.join(cols)}, load_id, source_sheet, source_row) "
                   f"SELECT {', '.join(sel[c] for c in cols)}, {case}, NULL, _row FROM ({sql}) WHERE _ok")
-        if os.environ.get("KIEMDIEM_FAST_PROFILE"):
-            plan = con.execute("EXPLAIN ANALYZE " + insert).fetchall()
-            Path(os.environ["KIEMDIEM_FAST_PROFILE"] + f".{target}.txt").write_text(plan[0][1], encoding="utf-8")
-        else:
-            con.execute(insert)
+        con.execute(insert)
         self.new_rows.add(target)
         for s in sources:
             self.blocks[(s.f.load_id, None)] = 0

@@ -259,7 +259,7 @@ def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
     rnd = random.Random(1)
     header = "Năm,Mã đảng viên,Mã chi bộ,Xếp loại\n"
     accepted = 0
-    for i in range(300):
+    for i in range(150):
         body = "".join(rnd.choices(ALPHABET, WEIGHTS, k=rnd.randint(0, 60)))
         p = tmp_path / f"f{i}.csv"
         p.write_bytes((header + body).encode("utf-8"))
@@ -280,4 +280,4 @@ def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
             assert g[1] == row, body
             cells = list(cells) + [None] * (src.ncols - len(cells))
             assert [fastload._cell(x) for x in g[2:]] == cells[:src.ncols], body
-    assert accepted > 30
+    assert accepted > 15

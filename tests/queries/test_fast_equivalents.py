@@ -56,7 +56,7 @@ def test_distribution_reads_the_same_as_its_plain_version(which, request):
     db = request.getfixturevalue(which)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        for params in grid(con, "distribution", 40):
+        for params in grid(con, "distribution", 25):
             fast = runner.run(con, "distribution", params)
             plain = run_plain(con, "distribution", params)
             same_order(fast, plain, ["unit", "year", "subject"], f"distribution {params}")
