@@ -290,6 +290,33 @@ CREATE TABLE IF NOT EXISTS unit_children (
     unit_code   VARCHAR NOT NULL
 );
 
+-- Derived: the whole quota audit (queries/derived/quota_audit.sql, built by etl/precompute.py), one row per group,
+-- year and subject; queries/quota.sql filters and orders it. Columns as that query's, plus name_order (rank of the
+-- group's name in Vietnamese order within the year).
+CREATE TABLE IF NOT EXISTS quota_audit (
+    year            INTEGER NOT NULL,
+    unit            VARCHAR,
+    subject         VARCHAR NOT NULL,
+    htxs            BIGINT,
+    htt             BIGINT,
+    total           BIGINT,
+    allowed         BIGINT,
+    excess          BIGINT,
+    share_of_htt    DOUBLE,
+    share_of_total  DOUBLE,
+    rule            VARCHAR,
+    status          VARCHAR NOT NULL,
+    basis           VARCHAR NOT NULL,
+    group_key       VARCHAR,
+    unit_code       VARCHAR,          -- the group's anchor unit (scope filters on it)
+    "grouping"      VARCHAR,
+    ratio           DOUBLE,
+    exception_ratio DOUBLE,
+    certainty       VARCHAR,
+    source          VARCHAR,
+    name_order      BIGINT NOT NULL
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

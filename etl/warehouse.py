@@ -227,6 +227,9 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
     # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
     from analysis import shortcomings
     shortcomings.rebuild(con)
+    # Audits the pages only read (quota, inspection findings): etl/precompute.py.
+    from etl import precompute
+    precompute.rebuild(con, hint)
 
 
 def _rebuild_tree(con) -> None:

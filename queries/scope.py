@@ -65,7 +65,7 @@ TABLES = {
     "collective_ratings": "year_unit", "aggregate_counts": "year_unit", "shortcomings": "year_unit",
     "review_suggestions": "year_unit", "record_counts": "year_unit", "shortcoming_items": "year_unit",
     "subtree_counts": "year_unit", "unit_children": "year_unit",     # derived per unit and year (etl/warehouse.py)
-    "suggestion_followups": "year_unit",
+    "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
     "member_ratings": "members", "member_identities": "names",
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",

@@ -63,3 +63,31 @@ def test_distribution_reads_the_same_as_its_plain_version(which, request):
     finally:
         con.close()
 
+
+
+def quota_grid(con) -> list[dict]:
+    top = [r[0] for r in con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1").fetchall()]
+    inner = [r[0] for r in con.execute("SELECT DISTINCT ancestor_code FROM unit_ancestors_by_year WHERE distance = 1 "
+                                       "ORDER BY 1").fetchall()]
+    names = [r[0] for r in con.execute("SELECT name FROM units ORDER BY unit_code LIMIT 1").fetchall()]
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM record_counts ORDER BY 1").fetchall()]
+    rnd = random.Random("quota")
+    units = [None, *top[:1], *rnd.sample(inner, min(3, len(inner))), *names]
+    combos = itertools.product(units, [None, "dang_vien", "can_bo_lanh_dao", "tccsd"], [None, years[-1], years[0]])
+    out = [dict(zip(("unit", "subject", "year"), c)) for c in combos]
+    return [{k: v for k, v in p.items() if v is not None} for p in rnd.sample(out, min(20, len(out)))] + [{}]
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_quota_reads_the_same_as_its_plain_version(which, request):
+    """quota.sql reads the audit built at load time (table quota_audit); the plain query computes it per request."""
+    db = request.getfixturevalue(which)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM quota_audit").fetchone()[0] > 0
+        for params in quota_grid(con):
+            fast = runner.run(con, "quota", params)
+            plain = run_plain(con, "quota", params)
+            same_order(fast, plain, ["year", "excess", "unit", "subject"], f"quota {params}")
+    finally:
+        con.close()

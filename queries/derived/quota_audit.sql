@@ -1,0 +1,150 @@
+-- name: quota_audit
+-- title: Bảng kiểm tra tỷ lệ HTXS dựng sẵn (mọi nhóm, mọi năm)
+-- description: The whole quota audit of the years given, one row per group, year and subject — what queries/quota.sql
+--   reads. Built by etl/precompute.py inside every load's transaction (the years whose data changed, every year when
+--   the tree changed), because at national scale computing it per request takes 10–17 s. The rule of each year
+--   comes from table quota_rules (data/reference/quota_rules.csv), reloaded at every write, so the table always
+--   matches the rules in the warehouse. Groups, statuses and basis: see queries/quota.sql. name_order ranks the
+--   group names of a year in Vietnamese order (the page's sort, without collating strings per request).
+-- param: years text required — danh sách năm cần dựng (list of INTEGER)
+WITH version_of AS (    -- the version of each unit alive in each year with data
+    SELECT y.year, v.* FROM (SELECT DISTINCT year FROM unit_ancestors_by_year WHERE list_contains($years, year)) y
+    JOIN unit_versions v ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
+),
+tccsd_of AS (      -- each unit's grassroots organization that year (itself when it is one), and its parent
+    SELECT a.year, a.unit_code, a.ancestor_code AS tccsd_code, g.parent_code AS tccsd_parent
+    FROM unit_ancestors_by_year a JOIN version_of g ON g.unit_code = a.ancestor_code AND g.year = a.year
+    WHERE g.tree_level IN ('dang_bo_co_so', 'chi_bo_co_so')
+),
+individual AS (
+    SELECT r.year, r.subject, r.unit_code AS chi_bo_code, t.tccsd_code, t.tccsd_parent,
+           r.htxs, r.htt, r.ht, r.khtnv
+    FROM record_counts r LEFT JOIN tccsd_of t ON t.unit_code = r.unit_code AND t.year = r.year
+    WHERE r.subject IN ('dang_vien', 'can_bo_lanh_dao') AND list_contains($years, r.year)
+),
+rule_scope AS (    -- units each rule covers: every unit for national rules, the scope's subtree for local ones
+    SELECT q.rule_id, a.unit_code
+    FROM quota_rules q JOIN units s ON s.unit_code = q.scope OR s.name_key = vkey(q.scope)
+    JOIN unit_ancestors a ON a.ancestor_code = s.unit_code
+    WHERE q.scope <> 'toan_quoc'
+),
+per_tccsd AS (      -- members and leaders summed per grassroots organization
+    SELECT i.year, i.subject, i.tccsd_code, i.tccsd_parent,
+           sum(i.htxs) AS htxs, sum(i.htt) AS htt, sum(i.htxs + i.htt + i.ht + i.khtnv) AS total
+    FROM individual i
+    WHERE i.tccsd_code IS NOT NULL
+    GROUP BY ALL
+),
+chi_bo_rules AS (SELECT * FROM quota_rules WHERE grouping = 'chi_bo'),
+groups AS (
+    -- members grouped by grassroots organization (rules 'tccsd', and 'nhom_tuong_dong' for members); leaders as
+    -- individuals form one similar-role group per upper level: the leaders of the grassroots organizations it manages
+    SELECT 'tccsd' AS grouping, t.year, t.subject, t.tccsd_code AS group_key, t.tccsd_code AS anchor,
+           sum(t.htxs) AS htxs, sum(t.htt) AS htt, sum(t.total) AS total, 'ho_so_ca_nhan' AS basis
+    FROM per_tccsd t
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'nhom_tuong_dong', t.year, t.subject,
+           CASE WHEN t.subject = 'can_bo_lanh_dao' THEN coalesce(t.tccsd_parent, t.tccsd_code) ELSE t.tccsd_code END,
+           CASE WHEN t.subject = 'can_bo_lanh_dao' THEN coalesce(t.tccsd_parent, t.tccsd_code) ELSE t.tccsd_code END,
+           sum(t.htxs), sum(t.htt), sum(t.total), 'ho_so_ca_nhan'
+    FROM per_tccsd t
+    GROUP BY ALL
+    UNION ALL
+    -- members grouped by chi bộ (local rules such as seed 001's) — only where a chi bộ rule may apply: a chi bộ
+    -- group matches no other rule and is never reported as unruled, so the others would be dropped anyway
+    SELECT 'chi_bo', i.year, i.subject, i.chi_bo_code, i.chi_bo_code,
+           sum(i.htxs), sum(i.htt), sum(i.htxs + i.htt + i.ht + i.khtnv), 'ho_so_ca_nhan'
+    FROM individual i
+    WHERE EXISTS (SELECT 1 FROM chi_bo_rules q WHERE i.year BETWEEN q.first_year AND q.last_year
+                                                 AND (q.subject = '*' OR q.subject = i.subject))
+      AND (EXISTS (SELECT 1 FROM chi_bo_rules WHERE scope = 'toan_quoc')
+           OR i.chi_bo_code IN (SELECT rs.unit_code FROM rule_scope rs JOIN chi_bo_rules q USING (rule_id)))
+    GROUP BY ALL
+    UNION ALL
+    -- collectives grouped with their peers: same parent, tree level and kind
+    SELECT 'nhom_tuong_dong', c.year, c.subject,
+           concat_ws('|', coalesce(u.parent_code, '-'), coalesce(u.tree_level, '-'), coalesce(u.kind, '-')),
+           coalesce(u.parent_code, u.unit_code),
+           count(*) FILTER (c.level = 1), count(*) FILTER (c.level = 2), count(*) FILTER (c.level IS NOT NULL),
+           'ho_so_tap_the'
+    FROM collective_ratings c JOIN version_of u ON u.unit_code = c.unit_code AND u.year = c.year
+    WHERE list_contains($years, c.year)
+    GROUP BY ALL
+    UNION ALL
+    -- reported aggregates where no individual record covers the same unit, year and subject
+    SELECT '*', a.year, a.subject, a.unit_code, a.unit_code, a.htxs, a.htt, a.total, 'so_lieu_tong_hop'
+    FROM aggregate_counts a
+    WHERE list_contains($years, a.year) AND NOT EXISTS (
+        SELECT 1 FROM unit_ancestors d JOIN record_counts r ON r.unit_code = d.unit_code
+        WHERE d.ancestor_code = a.unit_code AND r.year = a.year AND r.subject = a.subject)
+),
+matched AS (
+    SELECT g.*, q.rule_id, q.ratio, q.exception_ratio, q.certainty, q.source, q.grouping AS rule_grouping,
+           row_number() OVER (PARTITION BY g.grouping, g.year, g.subject, g.group_key
+                              ORDER BY (q.scope = 'toan_quoc'), q.first_year DESC) AS pick
+    FROM groups g JOIN quota_rules q
+      ON g.year BETWEEN q.first_year AND q.last_year
+     AND (q.subject = '*' OR q.subject = g.subject)
+     AND (g.grouping = q.grouping OR g.grouping = '*')
+    WHERE q.scope = 'toan_quoc'
+       OR EXISTS (SELECT 1 FROM rule_scope rs WHERE rs.rule_id = q.rule_id AND rs.unit_code = g.anchor)
+),
+local_override AS (  -- a national rule does not apply where a local rule covers the same year and subject
+    SELECT DISTINCT g.year, g.subject, rs.unit_code
+    FROM quota_rules q JOIN rule_scope rs USING (rule_id)
+    JOIN groups g ON g.anchor = rs.unit_code AND g.year BETWEEN q.first_year AND q.last_year
+     AND (q.subject = '*' OR q.subject = g.subject)
+),
+ruled AS (
+    SELECT m.* FROM matched m
+    WHERE m.pick = 1
+      AND NOT (m.rule_id IN (SELECT rule_id FROM quota_rules WHERE scope = 'toan_quoc')
+               AND EXISTS (SELECT 1 FROM local_override o
+                           WHERE o.year = m.year AND o.subject = m.subject AND o.unit_code = m.anchor))
+),
+unruled AS (       -- groups (in the default grouping) of years and subjects no rule covers
+    SELECT g.*, NULL AS rule_id, NULL::DOUBLE AS ratio, NULL::DOUBLE AS exception_ratio, NULL AS certainty,
+           NULL AS source, NULL AS rule_grouping, 1 AS pick
+    FROM groups g
+    WHERE g.grouping IN ('nhom_tuong_dong', '*')
+      AND NOT EXISTS (SELECT 1 FROM ruled r WHERE r.year = g.year AND r.subject = g.subject AND r.anchor = g.anchor)
+      AND NOT EXISTS (SELECT 1 FROM quota_rules q
+                      WHERE g.year BETWEEN q.first_year AND q.last_year AND (q.subject = '*' OR q.subject = g.subject)
+                        AND q.scope = 'toan_quoc')
+      AND NOT EXISTS (SELECT 1 FROM local_override o
+                      WHERE o.year = g.year AND o.subject = g.subject AND o.unit_code = g.anchor)
+),
+audited AS (
+    SELECT *, CASE WHEN ratio IS NULL THEN NULL ELSE floor(ratio * htt + 1e-9)::BIGINT END AS allowed,
+              CASE WHEN exception_ratio IS NULL THEN NULL ELSE floor(exception_ratio * htt + 1e-9)::BIGINT END
+                  AS exception_allowed
+    FROM (SELECT * FROM ruled UNION ALL BY NAME SELECT * FROM unruled)
+),
+labelled AS (
+    SELECT a.*,
+           CASE WHEN a.grouping = 'nhom_tuong_dong' AND a.basis = 'ho_so_tap_the'
+                THEN concat(pu.name, ' — ', coalesce(tl.name, ''),
+                            CASE WHEN split_part(a.group_key, '|', 3) <> '-'
+                                 THEN concat(' (', split_part(a.group_key, '|', 3), ')') ELSE '' END)
+                ELSE gu.name END AS group_name
+    FROM audited a
+    LEFT JOIN units gu ON gu.unit_code = a.anchor
+    LEFT JOIN units pu ON pu.unit_code = split_part(a.group_key, '|', 1)
+    LEFT JOIN tree_levels tl ON tl.code = split_part(a.group_key, '|', 2)
+)
+SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
+       l.htxs::BIGINT AS htxs, l.htt::BIGINT AS htt, l.total::BIGINT AS total, l.allowed,
+       CASE WHEN l.allowed IS NULL THEN NULL ELSE greatest(l.htxs - l.allowed, 0)::BIGINT END AS excess,
+       CASE WHEN l.htt > 0 THEN round(l.htxs / l.htt, 4) END AS share_of_htt,
+       CASE WHEN l.total > 0 THEN round(l.htxs / l.total, 4) END AS share_of_total,
+       l.rule_id AS rule,
+       CASE WHEN l.ratio IS NULL THEN 'khong_co_quy_tac'
+            WHEN l.htxs <= l.allowed THEN 'trong_gioi_han'
+            WHEN l.certainty = 'U' THEN 'can_xem_xet'
+            WHEN l.exception_allowed IS NOT NULL AND l.htxs <= l.exception_allowed THEN 'can_quyet_dinh'
+            ELSE 'vuot' END AS status,
+       l.basis, l.group_key, l.anchor AS unit_code, coalesce(l.rule_grouping, l.grouping) AS grouping,
+       l.ratio, l.exception_ratio, l.certainty, l.source,
+       dense_rank() OVER (PARTITION BY l.year ORDER BY l.group_name COLLATE vi) AS name_order
+FROM labelled l;
