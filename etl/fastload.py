@@ -861,17 +861,21 @@ class _Load:
                 *(c for c in ("year", "unit_code", "chi_bo_code", "htxs", "htt", "ht", "khtnv", "total")
                   if any(x.endswith(f" AS {c}") for x in ch.cols))]
         _log(f"  {ch.kind}: {len(ch.joins)} maps built")
-        cur = con.execute(f"SELECT {', '.join(keep)} FROM ({sql}) WHERE NOT _ok ORDER BY _src, _row")
-        names = [d[0] for d in cur.description]
-        for rec in cur.fetchall():
-            r = dict(zip(names, rec))
-            s = by_idx[r["_src"]]
-            col, value, reason = ch.reject(r)
-            self.add_val_reject(s.f, (pass_no, 0, r["_row"]),
-                                L.Reject(s.f.name, None, int(r["_row"]), col, value, reason, _Lazy(s.idx, r["_row"])))
-        _log(f"  {ch.kind}: bad rows read")
+
+        def read_bad() -> None:
+            cur = con.execute(f"SELECT {', '.join(keep)} FROM ({sql}) WHERE NOT _ok ORDER BY _src, _row")
+            names = [d[0] for d in cur.description]
+            for rec in cur.fetchall():
+                r = dict(zip(names, rec))
+                s = by_idx[r["_src"]]
+                col, value, reason = ch.reject(r)
+                self.add_val_reject(s.f, (pass_no, 0, r["_row"]),
+                                    L.Reject(s.f.name, None, int(r["_row"]), col, value, reason,
+                                             _Lazy(s.idx, r["_row"])))
+            _log(f"  {ch.kind}: bad rows read")
         sel = {o.split(" AS ")[-1]: o for o in ch.outputs}
         if ch.kind == "units":
+            read_bad()
             cols = L.COLUMNS["units"]
             frames = {}
             for s in sources:
@@ -886,7 +890,15 @@ class _Load:
         case = "CASE _src " + " ".join(f"WHEN {s.idx} THEN {s.f.load_id}" for s in sources) + " END"
         insert = (f"INSERT INTO {target} ({', '.join(cols)}, load_id, source_sheet, source_row) "
                   f"SELECT {', '.join(sel[c] for c in cols)}, {case}, NULL, _row FROM ({sql}) WHERE _ok")
-        con.execute(insert)
+        # Good rows go in first; the bad ones are read (a second pass over the files) only when the insert took
+        # fewer rows than the batch holds. Every row of the statement is good or bad (each map has one row per
+        # distinct value, so the joins add no rows): a batch with no bad row — a national year — is read once.
+        inserted = con.execute(insert).fetchall()[0][0]
+        total = sum(s.nrows for s in sources)
+        if inserted != total:
+            read_bad()
+        else:
+            _log(f"  {ch.kind}: no bad rows ({inserted:,} rows inserted)")
         self.new_rows.add(target)
         for s in sources:
             self.blocks[(s.f.load_id, None)] = 0

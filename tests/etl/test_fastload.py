@@ -281,3 +281,14 @@ def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
             cells = list(cells) + [None] * (src.ncols - len(cells))
             assert [fastload._cell(x) for x in g[2:]] == cells[:src.ncols], body
     assert accepted > 15
+
+
+def test_a_batch_without_bad_rows_is_read_once(tmp_path, files, monkeypatch):
+    """A batch whose insert takes every row has no bad row: its files are not read a second time for rejects.
+    Batches with bad rows are (the loads above compare both kinds with the row path)."""
+    monkeypatch.setattr(fastload, "CHUNK_ROWS", 1500)
+    both(tmp_path, [(files["first"] + files["demo"], {})])
+    phases = [m for _, m in fastload.TIMINGS]
+    clean = [m for m in phases if "no bad rows" in m]
+    dirty = [m for m in phases if "bad rows read" in m and "units" not in m]
+    assert clean and dirty, phases
