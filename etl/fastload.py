@@ -1566,12 +1566,13 @@ def _write(ld: _Load, files, frames, replacements, now, note) -> None:
                      scope.get("year"), scope.get("subject"), n])
     L._refresh_statuses(con)
     # Tell rebuild_derived what changed, so that it recomputes only that (same result as a full rebuild).
+    # (every table with a year counts: the audits of etl/precompute.py read aggregates and shortcomings too)
     years = set()
-    for t in ("member_ratings", "collective_ratings"):
+    for t in ("member_ratings", "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions"):
         if t in ld.new_rows:
             years |= {r[0] for r in con.execute(f"SELECT DISTINCT year FROM {t} WHERE load_id >= ?",
                                                 [ld.first_id]).fetchall()}
-    years |= {int(r[3]["year"]) for r in replacements if r[2] in ("member_ratings", "collective_ratings")}
+    years |= {int(r[3]["year"]) for r in replacements if r[3].get("year") is not None}
     units_changed = ld.top_unit_created or bool(frames.get("units") is not None and len(frames["units"]))
     con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT $u AS units_changed, $y::INTEGER[] AS years",
                 {"u": units_changed, "y": sorted(years)})

@@ -8,14 +8,21 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
   year's data, the tree and the quota rules, so after a load that says what it changed only the changed years are
   recomputed; all of them when the tree or the rules (data/reference/quota_rules.csv, reloaded at every write)
   changed.
+* inspection_findings: every rule of the inspection catalog (queries/rules/*.sql) over every year, with the
+  thresholds of the config file; meta 'findings_fingerprint' records which rule files and thresholds (queries/
+  composite.py reads the table only while they match). After a load that changed some years, a rule runs again for
+  those years, for the year after them too when it reads the previous year, for every year when it reads all years
+  (header `-- years_read:`).
 
 The tests compare the tables with the plain queries they replace (tests/queries/test_fast_equivalents.py).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 DERIVED = Path(__file__).resolve().parent.parent / "queries" / "derived"
 
@@ -49,6 +56,7 @@ def _stale_years(con, table: str, hint, fingerprint_key: str, fingerprint: str) 
 def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything)."""
     _quota_audit(con, hint)
+    _findings(con, hint)      # after quota_audit: two rules read the quota audit
 
 
 def _quota_audit(con, hint) -> None:
@@ -66,3 +74,63 @@ def _quota_audit(con, hint) -> None:
     if years:
         con.execute("INSERT INTO quota_audit BY NAME " + _sql("quota_audit"), {"years": years})
     _set_meta(con, "quota_audit_rules", fingerprint)
+
+
+class _Here:
+    """The load's own connection for code that asks for a cursor: a cursor is another connection, which would not
+    see the rows of the load's still-open transaction."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def cursor(self):
+        return self
+
+    def close(self) -> None:        # the load's connection stays open
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def _findings(con, hint) -> None:
+    from queries import composite
+    fingerprint = composite.fingerprint()
+    all_years = sorted(_years(con, "unit_ancestors_by_year"))
+    done = set(json.loads(_meta(con, "findings_years") or "[]"))
+    rules = composite.rules()
+    if hint is None or hint[0] or _meta(con, "findings_fingerprint") != fingerprint:
+        con.execute("DELETE FROM inspection_findings")
+        plan = {rid: None for rid in rules}                      # None: every year
+    else:
+        con.execute("DELETE FROM inspection_findings WHERE NOT list_contains($y, year)", {"y": all_years})
+        changed = (set(hint[1]) | (set(all_years) - done)) & set(all_years)
+        after = {y + 1 for y in changed} & set(all_years)
+        plan = {rid: (None if changed else []) if r.years_read == "all"
+                else sorted(changed | after) if r.years_read == "previous" else sorted(changed)
+                for rid, r in rules.items()}
+    conf = composite.config()
+    here = _Here(con)
+    for rid, rule in rules.items():
+        years = plan[rid]
+        if years == []:
+            continue
+        if years is None:
+            con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
+            frames = [composite.run_rule(here, rule, None, None, conf, {})]
+        else:
+            con.execute("DELETE FROM inspection_findings WHERE rule = ? AND list_contains(?, year)", [rid, years])
+            # (a fresh source cache per year: the quota rows a rule reads depend on the year asked)
+            frames = [composite.run_rule(here, rule, y, None, conf, {}) for y in years]
+        df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+        if not len(df):
+            continue
+        df["reads_members"] = rule.reads_members
+        df["seq"] = df.groupby("year", dropna=False).cumcount()     # order within the rule's year
+        con.register("_new_findings", df)
+        try:
+            con.execute("INSERT INTO inspection_findings BY NAME SELECT * FROM _new_findings")
+        finally:
+            con.unregister("_new_findings")
+    _set_meta(con, "findings_fingerprint", fingerprint)
+    _set_meta(con, "findings_years", json.dumps(all_years))

@@ -317,6 +317,28 @@ CREATE TABLE IF NOT EXISTS quota_audit (
     name_order      BIGINT NOT NULL
 );
 
+-- Derived: every finding of the inspection catalog (queries/rules/*.sql) over every year, built by etl/precompute.py
+-- with the thresholds of data/reference/inspection_config.csv; meta 'findings_fingerprint' names the rule files and
+-- thresholds it was built with (queries/composite.py computes live when they no longer match). reads_members: the
+-- rule reads member-level rows (hidden from roles that may not see them, as those rows are).
+CREATE TABLE IF NOT EXISTS inspection_findings (
+    rule          VARCHAR NOT NULL,
+    severity      VARCHAR NOT NULL,
+    year          INTEGER,
+    unit_code     VARCHAR,
+    subject       VARCHAR,
+    subject_key   VARCHAR,
+    detail        VARCHAR,
+    basis         VARCHAR,
+    load_id       INTEGER,
+    source_sheet  VARCHAR,
+    source_row    INTEGER,
+    title         VARCHAR,
+    document      VARCHAR,
+    reads_members BOOLEAN NOT NULL,
+    seq           INTEGER NOT NULL    -- order of the row among its rule's findings of that year
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

@@ -26,11 +26,20 @@ touching SQL or Python.
 The composite's own SQL then runs over two registered views: `rule_catalog` (one row per rule) and `findings` (the
 rows of every rule run, with rule, severity, title and document added). The header key `views:` says which of the two
 the query needs, so a catalog listing does not run every rule.
+
+Stored findings. At national scale the 27 rules take 10–70 s, so every load also runs them all (etl/precompute.py)
+into table inspection_findings and writes in meta 'findings_fingerprint' the `fingerprint()` of the rule files, the
+source queries they read and the thresholds file. While that still matches the files on disk, `findings` is read from
+the table (queries/derived/stored_findings.sql); once a rule or a threshold is edited, the rules run live again until
+the next load (or `python -m etl rebuild`) stores them anew — never a stale finding. A rule's header may say which
+other years it reads (`-- years_read: previous | all`; default: only the year of the finding), so that a load that
+changed some years recomputes only what those years can change.
 """
 from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -50,6 +59,9 @@ OPEN_END = 9999                                                  # "2025-": ever
 RULE_COLUMNS = ("year", "unit_code", "subject", "subject_key", "detail", "basis")
 SOURCE_COLUMNS = ("load_id", "source_sheet", "source_row")
 RANGE_PARAMS = ("first_year", "last_year")
+YEARS_READ = ("same", "previous", "all")                         # header `-- years_read:` (default same)
+MEMBER_TABLES = re.compile(r"\bmember_(ratings|identities)\b")
+STORED = runner.QUERY_DIR / "derived" / "stored_findings.sql"
 FINDING_TYPES = {   # the `findings` view: fixed types, also when no rule found anything
     "rule": "string", "severity": "string", "year": "Int64", "unit_code": "string", "subject": "string",
     "subject_key": "string", "detail": "string", "basis": "string", "load_id": "Int64", "source_sheet": "string",
@@ -71,6 +83,15 @@ class Rule:
     document: str
     query: runner.Query
     source_query: str | None = None
+
+    @property
+    def years_read(self) -> str:
+        return (self.query.meta.get("years_read") or "same").split()[0]
+
+    @property
+    def reads_members(self) -> bool:
+        """Whether the rule reads member-level rows (its findings are hidden from roles that may not see those)."""
+        return bool(MEMBER_TABLES.search(self.query.sql))
 
     @property
     def main_severity(self) -> str:
@@ -149,6 +170,8 @@ def parse_rule(path: Path) -> Rule:
     missing = [c for c in RULE_COLUMNS if c not in q.columns]
     if missing:
         raise runner.QueryError(f"{where}: thiếu cột {', '.join(missing)}")
+    if (meta.get("years_read") or "same").split()[0] not in YEARS_READ:
+        raise runner.QueryError(f"{where}: years_read phải là một trong {', '.join(YEARS_READ)}")
     return Rule(rid, q.title, years, tuple(severity), meta["document"].strip(), q,
                 (meta.get("source_query") or "").strip() or None)
 
@@ -282,9 +305,47 @@ def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None
     return _typed(df, FINDING_TYPES)
 
 
+def fingerprint(folder: str = "rules") -> str:
+    """What the stored findings depend on besides the warehouse: the rule files, the queries they read as `src`, the
+    thresholds file and the way stored rows are written."""
+    h = hashlib.sha256()
+    sources = sorted({r.source_query for r in rules(folder).values() if r.source_query})
+    paths = sorted((runner.QUERY_DIR / folder).glob("*.sql")) + [runner.QUERY_DIR / f"{q}.sql" for q in sources]
+    for p in [*paths, CONFIG, STORED]:
+        h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.exists() else b"") + b"\0")
+    return h.hexdigest()[:24]
+
+
+def stored(con: duckdb.DuckDBPyConnection, folder: str = "rules") -> bool:
+    """Whether the warehouse holds the findings of exactly these rules and thresholds."""
+    if folder != "rules":
+        return False
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT value FROM meta WHERE key = 'findings_fingerprint'").fetchall()
+    except duckdb.Error:
+        return False
+    finally:
+        cur.close()
+    return bool(row) and row[0][0] == fingerprint(folder)
+
+
+def _stored_params(all_rules: dict[str, Rule], wanted: str | None, year: int | None, severity: str | None) -> dict:
+    chosen = [r.id for r in _selected(all_rules, wanted)] if wanted else None
+    return {"rules": chosen, "year": year, "severity": severity, "order": list(all_rules)}
+
+
 def findings(con: duckdb.DuckDBPyConnection, wanted: str | None = None, year: int | None = None,
              severity: str | None = None, folder: str = "rules") -> pd.DataFrame:
     all_rules = rules(folder)
+    if stored(con, folder):
+        cur = con.cursor()
+        try:
+            df = cur.execute(STORED.read_text(encoding="utf-8"),
+                             _stored_params(all_rules, wanted, year, severity)).df()
+        finally:
+            cur.close()
+        return _typed(df, FINDING_TYPES)
     conf, sources = config(), {}
     frames = [run_rule(con, r, year, severity, conf, sources) for r in _selected(all_rules, wanted)]
     frames = [f for f in frames if len(f)]
@@ -306,7 +367,11 @@ def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.
                 cat = cat[cat["rule"].isin([r.id for r in _selected(rules(folder), bound["rule"])])]
             cur.register("rule_catalog", cat)
         if "findings" in views:
-            cur.register("findings", findings(con, bound.get("rule"), bound.get("year"), severity, folder))
+            if stored(con, folder):     # read in SQL, on this cursor only (a temp table is private to it)
+                cur.execute("CREATE TEMP TABLE findings AS " + STORED.read_text(encoding="utf-8"),
+                            _stored_params(rules(folder), bound.get("rule"), bound.get("year"), severity))
+            else:
+                cur.register("findings", findings(con, bound.get("rule"), bound.get("year"), severity, folder))
         used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
         return cur.execute(query.sql, used).df()
     finally:

@@ -49,6 +49,8 @@ FULL = Restriction()
 #   lineage     old or new unit in the scope
 #   year_unit   (year, unit_code) in the scope
 #   members     (year, chi_bo_code) in the scope, and only with `individual`
+#   findings    (year, unit_code) in the scope; without `individual` only the findings of rules that read no
+#               member-level rows (column reads_members)
 #   names       only with `names` (and `individual`), for members visible in member_ratings
 #   item        item_id of a visible shortcoming item
 #   item_pair   from_id and to_id of visible shortcoming items
@@ -66,6 +68,7 @@ TABLES = {
     "review_suggestions": "year_unit", "record_counts": "year_unit", "shortcoming_items": "year_unit",
     "subtree_counts": "year_unit", "unit_children": "year_unit",     # derived per unit and year (etl/warehouse.py)
     "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
+    "inspection_findings": "findings",
     "member_ratings": "members", "member_identities": "names",
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
@@ -86,6 +89,8 @@ def _condition(kind: str, r: Restriction) -> str | None:
         conds.append("t.key <> 'member_key_salt'")
     if kind == "members" and not r.individual:
         return "false"
+    if kind == "findings" and not r.individual:
+        conds.append("NOT t.reads_members")
     if kind == "names":
         if not (r.names and r.individual):
             return "false"
@@ -102,7 +107,7 @@ def _condition(kind: str, r: Restriction) -> str | None:
             conds.append(IN_PAIRS.format(y="year", u="ancestor_code"))
         elif kind == "lineage":
             conds.append("(" + IN_UNITS.format(c="old_code") + " OR " + IN_UNITS.format(c="new_code") + ")")
-        elif kind == "year_unit":
+        elif kind in ("year_unit", "findings"):
             conds.append(IN_PAIRS.format(y="year", u="unit_code"))
         elif kind == "members":
             conds.append(IN_PAIRS.format(y="year", u="chi_bo_code"))

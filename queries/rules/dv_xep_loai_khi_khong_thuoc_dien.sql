@@ -9,6 +9,7 @@
 -- description: Member records rated in a year while the same member key is not rated as exempt (mien) or suspended
 --   (dinh_chi) both the year before and the year after; or rated in a year while a later year's record says
 --   "admitted less than 6 months before" (moi_ket_nap).
+-- years_read: all         (a member rated in a year and recorded as newly admitted in any later year)
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row

@@ -7,6 +7,7 @@
 --   xem xét.
 -- description: Collective ratings at HTXS in a year while shortcomings recorded for the same unit the year before
 --   (same subject, or no subject given) have remedy status chua_khac_phuc or dang_khac_phuc.
+-- years_read: previous    (compares with the year before)
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row

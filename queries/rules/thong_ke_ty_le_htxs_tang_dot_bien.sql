@@ -8,6 +8,7 @@
 --   that year) from individual records, subordinate organizations per parent from collective records, and reported
 --   aggregates where no record covers the unit. A finding when the share rises by more than tang_toi_da from the
 --   year before, both years with at least quy_mo_toi_thieu rated.
+-- years_read: previous    (compares with the year before)
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
 -- param: tang_toi_da float required — mức tăng tỷ lệ HTXS trong một năm được coi là đột biến (0,15 = 15 điểm %)
