@@ -26,6 +26,7 @@ system-deps:
 
 demo: install
 	$(PY) -m etl demo --if-missing
+	$(PY) -m etl rebuild --if-stale
 
 run: install demo
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)

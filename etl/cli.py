@@ -75,6 +75,24 @@ def cmd_load(args, checking: bool) -> int:
     return res.exit_code
 
 
+def cmd_rebuild(args) -> int:
+    """Recompute every derived table and stored audit (after editing a threshold or a rule file, or a warehouse made
+    by an earlier version); --if-stale: only when the stored findings no longer match the rule files."""
+    from etl import precompute
+    db = warehouse.db_path(args.db)
+    if not db.exists():
+        print(f"Chưa có kho dữ liệu {db}: không có gì để tính lại.")
+        return 0 if args.if_stale else 2
+    if args.if_stale and not precompute.stale(db):
+        return 0
+    t0 = time.perf_counter()
+    print("Tính lại các bảng tổng hợp, kiểm tra tỷ lệ và các phát hiện của danh mục kiểm tra…")
+    with warehouse.writing(db):
+        pass                       # a write without a load hint recomputes everything
+    print(f"Xong ({time.perf_counter() - t0:.1f} giây) — kho: {db}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from etl import demo
     return demo.main(args)
@@ -265,6 +283,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", default="district", choices=["small", "district", "national"],
                    help="quy mô (national: toàn quốc, ~54 triệu dòng, tệp Parquet trong data/national)")
     d.add_argument("--if-missing", action="store_true", help="chỉ tạo khi chưa có kho")
+    rb = sub.add_parser("rebuild", help="tính lại các bảng tổng hợp và phát hiện (sau khi sửa ngưỡng, quy tắc)")
+    rb.add_argument("--db")
+    rb.add_argument("--if-stale", action="store_true", help="chỉ khi các phát hiện đã lưu không khớp quy tắc hiện tại")
     s = sub.add_parser("loads", help="lịch sử nạp và dòng bị loại")
     s.add_argument("--db")
     s.add_argument("--rejects", action="store_true", help="liệt kê dòng bị loại")
@@ -302,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_load(args, checking=args.cmd == "check")
         if args.cmd == "demo":
             return cmd_demo(args)
+        if args.cmd == "rebuild":
+            return cmd_rebuild(args)
         if args.cmd == "undo":
             return cmd_undo(args)
         if args.cmd == "account":

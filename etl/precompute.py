@@ -53,6 +53,16 @@ def _stale_years(con, table: str, hint, fingerprint_key: str, fingerprint: str) 
     return sorted((set(hint[1]) & want) | (want - have))
 
 
+def stale(db) -> bool:
+    """Whether a warehouse file's stored audits are missing or were built from other rule files or thresholds."""
+    from queries import composite
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return not composite.stored(con)
+    finally:
+        con.close()
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything)."""
     _quota_audit(con, hint)

@@ -1,0 +1,47 @@
+"""Stored audits (etl/precompute.py): rebuilt by `python -m etl rebuild` when the rule files or thresholds change."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from etl import cli, precompute
+from queries import composite
+
+
+def test_a_changed_threshold_makes_the_stored_findings_stale_until_rebuild(demo_db, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "kho.duckdb"
+    shutil.copy(demo_db, db)
+    assert not precompute.stale(db)
+    assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
+    assert capsys.readouterr().out == ""                      # nothing to do
+
+    # a locality lowers the size from which a chi bộ rated all at one level is a signal
+    conf = tmp_path / "inspection_config.csv"
+    text = composite.CONFIG.read_text(encoding="utf-8")
+    old = "thong_ke_chi_bo_dong_loat_mot_muc,so_dang_vien_toi_thieu,5,"
+    assert old in text
+    conf.write_text(text.replace(old, old.replace(",5,", ",3,")), encoding="utf-8")
+    monkeypatch.setattr(composite, "CONFIG", conf)
+    assert precompute.stale(db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert not composite.stored(con)                         # read live meanwhile
+    live = composite.findings(con, "thong_ke_chi_bo_dong_loat_mot_muc")
+    con.close()
+
+    assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
+    assert "Xong" in capsys.readouterr().out
+    assert not precompute.stale(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert composite.stored(con)
+        stored = composite.findings(con, "thong_ke_chi_bo_dong_loat_mot_muc")
+        assert len(stored) == len(live)
+        assert stored["detail"].tolist() == live["detail"].tolist()
+    finally:
+        con.close()
+
+
+def test_rebuild_of_a_missing_warehouse_is_a_message_not_a_traceback(tmp_path, capsys):
+    assert cli.main(["rebuild", "--db", str(tmp_path / "khong_co.duckdb")]) == 2
+    assert "Chưa có kho dữ liệu" in capsys.readouterr().out
