@@ -15,6 +15,7 @@ WITH rec AS (
            sum(r.khtnv) AS khtnv, sum(r.not_rated) AS not_rated, count(DISTINCT r.unit_code) AS units
     FROM record_counts r JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.year = r.year
     WHERE r.year BETWEEN $first_year AND $last_year
+      AND (a.ancestor_code, a.year) IN (SELECT unit_code, year FROM aggregate_counts)   -- only units that report
     GROUP BY ALL
 )
 SELECT g.year, g.unit_code, g.subject, g.unit_code AS subject_key,

@@ -1,0 +1,53 @@
+-- name: five_year_excellent
+-- title: Tổ chức đảng, đảng viên "Hoàn thành xuất sắc nhiệm vụ" nhiều năm liền
+-- description: Organizations (collective ratings) and members rated HTXS in every one of the `streak_years` years
+--   ending at `year` (rule 'nam_nam_lien' in commendation_rules: 5). A year missing or rated lower breaks the
+--   streak. A renamed unit keeps its streak: ratings under its former codes (lineage events 'doi_ten') count for the
+--   code it carries now. Members are listed by their pseudonymous key.
+-- param: year int optional — năm cuối của chuỗi (mặc định: năm mới nhất có số liệu)
+-- param: unit text optional — chỉ trong đơn vị này (tên hoặc mã)
+-- columns: kind, subject, subject_key, unit_code, unit, first_year, last_year, years
+WITH RECURSIVE p AS (
+    SELECT coalesce(CAST($year AS INTEGER),
+                    (SELECT max(year) FROM (SELECT year FROM collective_ratings UNION ALL
+                                            SELECT year FROM member_ratings))) AS year,
+           CAST($unit AS VARCHAR) AS unit,
+           (SELECT streak_years FROM commendation_rules WHERE rule_id = 'nam_nam_lien') AS n
+),
+renamed(old_code, code, depth) AS (     -- every code → the code it carries after its renames
+    SELECT unit_code, unit_code, 0 FROM units
+    UNION ALL
+    SELECT r.old_code, e.new_code, r.depth + 1
+    FROM renamed r JOIN lineage_events e ON e.old_code = r.code AND e.event = 'doi_ten' AND e.new_code <> e.old_code
+    WHERE r.depth < 10
+),
+current_code AS (
+    SELECT old_code, arg_max(code, depth) AS code FROM renamed GROUP BY old_code
+),
+scope AS (
+    SELECT a.unit_code FROM unit_ancestors a JOIN units u ON u.unit_code = a.ancestor_code, p
+    WHERE p.unit IS NULL OR u.unit_code = p.unit OR u.name_key = vkey(p.unit)
+),
+org_years AS (
+    SELECT 'to_chuc' AS kind, c.subject, cc.code AS subject_key, cc.code AS unit_code, c.year
+    FROM collective_ratings c JOIN current_code cc ON cc.old_code = c.unit_code, p
+    WHERE c.level = 1 AND c.year BETWEEN p.year - p.n + 1 AND p.year
+      AND c.subject IN ('tccsd', 'chi_bo')
+),
+member_years AS (
+    SELECT 'dang_vien' AS kind, 'dang_vien' AS subject, m.member_key AS subject_key,
+           arg_max(cc.code, m.year) OVER (PARTITION BY m.member_key) AS unit_code, m.year
+    FROM member_ratings m JOIN current_code cc ON cc.old_code = m.chi_bo_code, p
+    WHERE m.level = 1 AND m.year BETWEEN p.year - p.n + 1 AND p.year
+),
+streaks AS (
+    SELECT kind, subject, subject_key, any_value(unit_code) AS unit_code,
+           min(year) AS first_year, max(year) AS last_year, count(DISTINCT year) AS years
+    FROM (SELECT * FROM org_years UNION ALL SELECT * FROM member_years)
+    GROUP BY ALL
+)
+SELECT s.kind, s.subject, s.subject_key, s.unit_code, u.name AS unit,
+       s.first_year::INTEGER AS first_year, s.last_year::INTEGER AS last_year, s.years::INTEGER AS years
+FROM streaks s JOIN units u USING (unit_code), p
+WHERE s.years = p.n AND s.unit_code IN (SELECT unit_code FROM scope)
+ORDER BY s.kind DESC, u.name COLLATE vi, s.subject_key;
