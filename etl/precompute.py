@@ -121,17 +121,17 @@ def _findings(con, hint) -> None:
                 for rid, r in rules.items()}
     conf = composite.config()
     here = _Here(con)
+    caches: dict = {}       # source-query rows (the quota audit) per year asked, shared by the rules that read them
     for rid, rule in rules.items():
         years = plan[rid]
         if years == []:
             continue
         if years is None:
             con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
-            frames = [composite.run_rule(here, rule, None, None, conf, {})]
+            frames = [composite.run_rule(here, rule, None, None, conf, caches.setdefault(None, {}))]
         else:
             con.execute("DELETE FROM inspection_findings WHERE rule = ? AND list_contains(?, year)", [rid, years])
-            # (a fresh source cache per year: the quota rows a rule reads depend on the year asked)
-            frames = [composite.run_rule(here, rule, y, None, conf, {}) for y in years]
+            frames = [composite.run_rule(here, rule, y, None, conf, caches.setdefault(y, {})) for y in years]
         df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
         if not len(df):
             continue
