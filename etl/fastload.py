@@ -138,6 +138,22 @@ class Source:
                     f"FROM read_parquet('{_lit(self.f.path)}', file_row_number = true)")
         return f"SELECT * FROM ({base}) WHERE NOT ({self.blank_row()})"
 
+    def cells(self, fields: list[str]) -> str:
+        """_src, _row and f_<field> (NULL when the file has no such column) of every row, blank rows included:
+        only the columns asked for are read. For reading rows back by (_src, _row) — their numbers are those of
+        relation() — where the rows wanted are known not to be blank."""
+        def cell(fld: str) -> str:
+            j = self.fields.get(fld)
+            if j is None:
+                return f"NULL::VARCHAR AS f_{fld}"
+            return f"c{j} AS f_{fld}" if self.fmt == "csv" else f'"{_ident(self.parquet_names[j])}" AS f_{fld}'
+        cols = ", ".join(cell(f) for f in fields)
+        if self.fmt == "csv":
+            return (f"SELECT {self.idx} AS _src, (rowid - {self.base} + 1)::INTEGER AS _row, {cols} "
+                    f"FROM {self.table} WHERE rowid > {self.base}")
+        return (f"SELECT {self.idx} AS _src, (file_row_number + 2)::INTEGER AS _row, {cols} "
+                f"FROM read_parquet('{_lit(self.f.path)}', file_row_number = true)")
+
     parquet_names: list[str] = field(default_factory=list)
 
     def blank_row(self) -> str:
@@ -1340,6 +1356,12 @@ def _batch_rules_sql(ld: _Load, target: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fast_dupkeys AS SELECT {', '.join(key)} FROM {target} "
                 "WHERE false")
     for y in years:
+        # A year whose keys all hash differently has no duplicate (equal keys hash equally): counting distinct
+        # 64-bit hashes is cheaper than grouping the keys themselves, which is done only when two hashes meet.
+        n, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash({', '.join(key)})) FROM {target} "
+                                  f"WHERE {new} AND year = ?", [y]).fetchall()[0]
+        if n == distinct:
+            continue
         con.execute(f"INSERT INTO _fast_dupkeys SELECT {', '.join(key)} FROM {target} WHERE {new} AND year = ? "
                     f"GROUP BY ALL HAVING count(*) > 1", [y])
     if not con.execute("SELECT count(*) FROM _fast_dupkeys").fetchall()[0][0]:
@@ -1613,11 +1635,15 @@ def _identities(ld: _Load) -> None:
         if not lids:
             continue
         case = "CASE s._src " + " ".join(f"WHEN {i} THEN {lid}" for i, lid in lids.items()) + " END"
-        code = "s.f_member_code" if "member_code" in ch.present else "NULL::VARCHAR"
-        name = "s.f_full_name" if "full_name" in ch.present else "NULL::VARCHAR"
+        # Only the two columns are read, blank rows included (a winner's row is never blank), and only the
+        # winners of this batch's loads are joined.
+        rel = " UNION ALL ".join(f"({s.cells(['member_code', 'full_name'])})" for s in ch.sources
+                                 if s.idx in lids)
+        lo, hi = min(lids.values()) << 40, (max(lids.values()) + 1) << 40
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_wr AS
-            SELECT w.member_key, {code} AS f_member_code, {name} AS f_full_name, (w.pos >> 40)::INTEGER AS load_id
-            FROM ({ch.rel}) s JOIN _fast_win w ON w.pos = ({case}::BIGINT << 40) + s._row""")
+            SELECT w.member_key, s.f_member_code, s.f_full_name, (w.pos >> 40)::INTEGER AS load_id
+            FROM ({rel}) s JOIN (SELECT * FROM _fast_win WHERE pos >= {lo} AND pos < {hi}) w
+              ON w.pos = ({case}::BIGINT << 40) + s._row""")
         types = {"member_code": ch.types.get("member_code", "VARCHAR"), "full_name": ch.types.get("full_name",
                                                                                                    "VARCHAR")}
         safe_code = (f"regexp_full_match(f_member_code, '{SAFE_CODE}')" if types["member_code"] == "VARCHAR"
