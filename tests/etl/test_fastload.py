@@ -292,3 +292,77 @@ def test_a_batch_without_bad_rows_is_read_once(tmp_path, files, monkeypatch):
     clean = [m for m in phases if "no bad rows" in m]
     dirty = [m for m in phases if "bad rows read" in m and "units" not in m]
     assert clean and dirty, phases
+
+
+# ───────────── derived tables: the statements of rebuild_derived give what their plain versions give ─────────────
+
+PLAIN_ANCESTORS_BY_YEAR = """
+    WITH RECURSIVE years AS (SELECT DISTINCT year FROM (
+        SELECT year FROM member_ratings UNION SELECT year FROM collective_ratings
+        UNION SELECT year FROM aggregate_counts UNION SELECT year FROM shortcomings
+        UNION SELECT year FROM review_suggestions UNION SELECT year FROM lineage_events)),
+    alive AS (
+        SELECT y.year, v.unit_code, v.parent_code
+        FROM years y JOIN unit_versions v ON y.year BETWEEN coalesce(v.first_year, 0) AND coalesce(v.last_year, 9999)
+    ),
+    up(year, unit_code, ancestor_code, distance) AS (
+        SELECT year, unit_code, unit_code, 0 FROM alive
+        UNION ALL
+        SELECT up.year, up.unit_code, a.parent_code, up.distance + 1
+        FROM up JOIN alive a ON a.year = up.year AND a.unit_code = up.ancestor_code
+        WHERE a.parent_code IS NOT NULL AND up.distance < 20
+    )
+    SELECT year, unit_code, ancestor_code, min(distance) FROM up GROUP BY ALL
+"""
+PLAIN_RECORD_COUNTS = """
+    WITH m AS (
+        SELECT year, chi_bo_code, coalesce(is_leader, false) AS lead,
+               count(*) FILTER (level = 1) AS c1, count(*) FILTER (level = 2) AS c2, count(*) FILTER (level = 3) AS c3,
+               count(*) FILTER (level = 4) AS c4, count(*) FILTER (level IS NULL) AS c0
+        FROM member_ratings GROUP BY ALL
+    )
+    SELECT year, chi_bo_code, 'dang_vien', sum(c1), sum(c2), sum(c3), sum(c4), sum(c0) FROM m GROUP BY ALL
+    UNION ALL
+    SELECT year, chi_bo_code, 'can_bo_lanh_dao', c1, c2, c3, c4, c0 FROM m WHERE lead
+    UNION ALL
+    SELECT year, unit_code, subject,
+           count(*) FILTER (level = 1), count(*) FILTER (level = 2), count(*) FILTER (level = 3),
+           count(*) FILTER (level = 4), count(*) FILTER (level IS NULL)
+    FROM collective_ratings GROUP BY ALL
+"""
+
+
+def _same_rows(con, table: str, plain: str) -> None:
+    got = sorted(con.execute(f"SELECT * FROM {table}").fetchall())
+    want = sorted(tuple(int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in r)
+                  for r in con.execute(plain).fetchall())
+    assert got == want, table
+
+
+def _stored_in_order(con, table: str, cols: str) -> None:
+    keys = con.execute(f"SELECT {cols} FROM {table}").fetchall()      # storage order
+    assert keys == sorted(keys), f"{table} is not stored in ({cols}) order"
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
+    """The tree of every year (walked once per epoch, copied year by year) and the record counts (one grouping for
+    all members and leaders) equal the plain statements — as the loads left them (changed years only) and after a
+    full rebuild, which stores them in the order reads rely on."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(request.getfixturevalue(which), db)
+    con = duckdb.connect(str(db))
+    try:
+        for step in ("as loaded", "full rebuild"):
+            if step == "full rebuild":
+                con.execute("BEGIN")
+                warehouse.rebuild_derived(con)
+            _same_rows(con, "unit_ancestors_by_year", PLAIN_ANCESTORS_BY_YEAR)
+            _same_rows(con, "record_counts", PLAIN_RECORD_COUNTS)
+            if step == "full rebuild":      # (a load that adds a year appends it)
+                _stored_in_order(con, "unit_ancestors_by_year", "year, ancestor_code")
+                _stored_in_order(con, "record_counts", "unit_code, year")
+            assert con.execute("SELECT count(*) FROM unit_ancestors_by_year").fetchall()[0][0] > 0
+        con.execute("ROLLBACK")
+    finally:
+        con.close()
