@@ -19,18 +19,27 @@ peer AS (
     SELECT u.unit_code FROM units u JOIN me ON u.tree_level IS NOT DISTINCT FROM me.tree_level
                                           AND u.kind IS NOT DISTINCT FROM me.kind
 ),
-subtree AS (
+subtree AS (       -- the peers' units that reported aggregates (records are read pre-summed below)
     SELECT a.ancestor_code AS target, a.year, a.unit_code
     FROM unit_ancestors_by_year a, p
     WHERE a.ancestor_code IN (SELECT unit_code FROM peer)
+      AND (a.unit_code, a.year) IN (SELECT unit_code, year FROM aggregate_counts)
       AND (p.y0 IS NULL OR a.year >= p.y0) AND (p.y1 IS NULL OR a.year <= p.y1)
 ),
-from_records AS (
-    SELECT s.target, r.year, r.subject,
-           sum(r.htxs) AS htxs, sum(r.htt) AS htt, sum(r.ht) AS ht, sum(r.khtnv) AS khtnv,
-           sum(r.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
-    FROM subtree s JOIN record_counts r ON r.unit_code = s.unit_code AND r.year = s.year, p
-    WHERE r.subject = p.subject
+from_records AS (  -- each peer's own records (the years it is in the tree) plus its subordinates' pre-summed ones
+    SELECT x.target, x.year, x.subject,
+           sum(x.htxs) AS htxs, sum(x.htt) AS htt, sum(x.ht) AS ht, sum(x.khtnv) AS khtnv,
+           sum(x.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
+    FROM (
+        SELECT r.unit_code AS target, r.year, r.subject, r.htxs, r.htt, r.ht, r.khtnv, r.not_rated
+        FROM record_counts r
+        JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.ancestor_code = r.unit_code AND a.year = r.year
+        WHERE r.unit_code IN (SELECT unit_code FROM peer)
+        UNION ALL
+        SELECT s.unit_code, s.year, s.subject, s.htxs, s.htt, s.ht, s.khtnv, s.not_rated
+        FROM subtree_counts s WHERE s.unit_code IN (SELECT unit_code FROM peer)
+    ) x, p
+    WHERE x.subject = p.subject AND (p.y0 IS NULL OR x.year >= p.y0) AND (p.y1 IS NULL OR x.year <= p.y1)
     GROUP BY ALL
 ),
 reporting AS (

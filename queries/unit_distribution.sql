@@ -34,13 +34,23 @@ subtree AS (
     FROM src s JOIN unit_ancestors_by_year a ON a.ancestor_code = s.code, p
     WHERE a.year < s.before_year AND (p.y0 IS NULL OR a.year >= p.y0) AND (p.y1 IS NULL OR a.year <= p.y1)
 ),
-from_records AS (
-    SELECT st.target, st.before_year, st.weight, st.generation, r.year, r.subject,
-           sum(r.htxs) AS htxs, sum(r.htt) AS htt, sum(r.ht) AS ht, sum(r.khtnv) AS khtnv,
-           sum(r.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
-    FROM subtree st JOIN record_counts r ON r.unit_code = st.unit_code AND r.year = st.year
-    JOIN subjects sj ON sj.code = r.subject
-    WHERE NOT (st.distance = 0 AND NOT sj.is_individual)      -- the unit's own collective rating
+from_records AS (  -- each source unit's own member records plus its subordinates' pre-summed records
+    SELECT s.code AS target, s.before_year, s.weight, s.generation, x.year, x.subject,
+           sum(x.htxs) AS htxs, sum(x.htt) AS htt, sum(x.ht) AS ht, sum(x.khtnv) AS khtnv,
+           sum(x.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
+    FROM src s
+    JOIN (
+        SELECT r.unit_code, r.year, r.subject, r.htxs, r.htt, r.ht, r.khtnv, r.not_rated
+        FROM record_counts r
+        JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.ancestor_code = r.unit_code AND a.year = r.year
+        JOIN subjects sj ON sj.code = r.subject
+        WHERE sj.is_individual                                   -- (not the unit's own collective rating)
+          AND r.unit_code IN (SELECT code FROM src)
+        UNION ALL
+        SELECT c.unit_code, c.year, c.subject, c.htxs, c.htt, c.ht, c.khtnv, c.not_rated
+        FROM subtree_counts c WHERE c.unit_code IN (SELECT code FROM src)
+    ) x ON x.unit_code = s.code, p
+    WHERE x.year < s.before_year AND (p.y0 IS NULL OR x.year >= p.y0) AND (p.y1 IS NULL OR x.year <= p.y1)
     GROUP BY ALL
 ),
 reporting AS (

@@ -147,3 +147,39 @@ def test_five_year_excellent_reads_the_same_as_its_plain_version(which, request)
         assert seen > 0 or which == "sc_db"
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+@pytest.mark.parametrize("name", ["peer_distribution", "unit_distribution"])
+def test_profile_queries_read_the_same_as_their_plain_versions(which, name, request):
+    """The unit profile's counts read the pre-summed subtree_counts (plus the unit's own records) instead of joining
+    every record of the subtree."""
+    db = request.getfixturevalue(which)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        years = [r[0] for r in con.execute("SELECT DISTINCT year FROM record_counts ORDER BY 1").fetchall()]
+        top = [r[0] for r in con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1").fetchall()]
+        inner = [r[0] for r in con.execute("SELECT DISTINCT ancestor_code FROM unit_ancestors_by_year "
+                                           "WHERE distance = 1 ORDER BY 1").fetchall()]
+        merged = [r[0] for r in con.execute("SELECT DISTINCT new_code FROM lineage_events ORDER BY 1 LIMIT 3").fetchall()]
+        leaf = [r[0] for r in con.execute("SELECT unit_code FROM record_counts GROUP BY 1 ORDER BY count(*) DESC, 1 "
+                                          "LIMIT 2").fetchall()]
+        rnd = random.Random(name)
+        units = [*top[:2], *rnd.sample(inner, min(4, len(inner))), *merged, *leaf]
+        rows = 0
+        for unit in units:
+            for extra in ({}, {"from_year": years[len(years) // 2], "to_year": years[-1]}):
+                params = {"unit": unit, **extra}
+                if name == "peer_distribution":
+                    params["subject"] = "dang_vien"
+                    order = ["unit", "unit_code", "year"]
+                else:
+                    params["with_predecessors"] = unit in merged
+                    order = ["year", "subject"]
+                fast = runner.run(con, name, params)
+                plain = run_plain(con, name, params)
+                same_order(fast, plain, order, f"{name} {params}")
+                rows += len(fast)
+        assert rows > 0
+    finally:
+        con.close()

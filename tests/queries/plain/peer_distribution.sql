@@ -1,0 +1,67 @@
+-- name: peer_distribution
+-- title: So sánh một đơn vị với các đơn vị cùng loại
+-- description: The unit and its peers — every unit at the same tree level (Cấp tổ chức) with the same Loại hình —
+--   each year, for one subject: counts at each level over each peer's subtree in the tree of that year (counting
+--   rule as in distribution.sql). is_self marks the unit itself; parent_name tells peers with the same name apart.
+-- param: unit text required — mã hoặc tên đơn vị
+-- param: subject text required — mã đối tượng
+-- param: from_year int optional — từ năm
+-- param: to_year int optional — đến năm
+-- columns: year, unit, unit_code, parent_name, is_self, htxs, htt, ht, khtnv, total, not_rated, basis
+WITH p AS (
+    SELECT CAST($unit AS VARCHAR) AS unit, CAST($subject AS VARCHAR) AS subject,
+           CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+),
+me AS (
+    SELECT u.unit_code, u.tree_level, u.kind FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
+),
+peer AS (
+    SELECT u.unit_code FROM units u JOIN me ON u.tree_level IS NOT DISTINCT FROM me.tree_level
+                                          AND u.kind IS NOT DISTINCT FROM me.kind
+),
+subtree AS (
+    SELECT a.ancestor_code AS target, a.year, a.unit_code
+    FROM unit_ancestors_by_year a, p
+    WHERE a.ancestor_code IN (SELECT unit_code FROM peer)
+      AND (p.y0 IS NULL OR a.year >= p.y0) AND (p.y1 IS NULL OR a.year <= p.y1)
+),
+from_records AS (
+    SELECT s.target, r.year, r.subject,
+           sum(r.htxs) AS htxs, sum(r.htt) AS htt, sum(r.ht) AS ht, sum(r.khtnv) AS khtnv,
+           sum(r.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
+    FROM subtree s JOIN record_counts r ON r.unit_code = s.unit_code AND r.year = s.year, p
+    WHERE r.subject = p.subject
+    GROUP BY ALL
+),
+reporting AS (
+    SELECT s.target, a.*
+    FROM subtree s JOIN aggregate_counts a ON a.unit_code = s.unit_code AND a.year = s.year, p
+    WHERE a.subject = p.subject
+      AND NOT EXISTS (
+          SELECT 1
+          FROM unit_ancestors_by_year up
+          JOIN subtree s2 ON s2.target = s.target AND s2.year = up.year AND s2.unit_code = up.ancestor_code
+          JOIN aggregate_counts a2 ON a2.unit_code = up.ancestor_code AND a2.year = a.year AND a2.subject = a.subject
+          WHERE up.year = a.year AND up.unit_code = a.unit_code AND up.distance > 0)
+),
+from_aggregates AS (
+    SELECT target, year, subject, sum(htxs) AS htxs, sum(htt) AS htt, sum(ht) AS ht, sum(khtnv) AS khtnv,
+           sum(not_rated) AS not_rated, 'so_lieu_tong_hop' AS basis
+    FROM reporting r
+    WHERE NOT EXISTS (SELECT 1 FROM from_records f
+                      WHERE f.target = r.target AND f.year = r.year AND f.subject = r.subject)
+    GROUP BY ALL
+),
+combined AS (
+    SELECT * FROM from_records
+    UNION ALL
+    SELECT * FROM from_aggregates
+)
+SELECT c.year::INTEGER AS year, u.name AS unit, u.unit_code, pu.name AS parent_name,
+       (u.unit_code IN (SELECT unit_code FROM me)) AS is_self,
+       c.htxs::BIGINT AS htxs, c.htt::BIGINT AS htt, c.ht::BIGINT AS ht, c.khtnv::BIGINT AS khtnv,
+       (c.htxs + c.htt + c.ht + c.khtnv)::BIGINT AS total, c.not_rated::BIGINT AS not_rated, c.basis
+FROM combined c
+JOIN units u ON u.unit_code = c.target
+LEFT JOIN units pu ON pu.unit_code = u.parent_code
+ORDER BY unit COLLATE vi, u.unit_code, year;
