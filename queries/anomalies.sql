@@ -16,12 +16,13 @@
 WITH p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($severity AS VARCHAR) AS severity
 ),
+target AS (
+    SELECT u.unit_code FROM units u, p WHERE p.unit IS NOT NULL AND (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
+),
 scope AS (   -- the unit filter's subtree, in the tree of each year and in today's tree
-    SELECT a.unit_code FROM unit_ancestors a JOIN units u ON u.unit_code = a.ancestor_code, p
-    WHERE p.unit IS NOT NULL AND (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
+    SELECT unit_code FROM unit_ancestors WHERE ancestor_code IN (SELECT unit_code FROM target)
     UNION
-    SELECT a.unit_code FROM unit_ancestors_by_year a JOIN units u ON u.unit_code = a.ancestor_code, p
-    WHERE p.unit IS NOT NULL AND (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
+    SELECT unit_code FROM unit_ancestors_by_year WHERE ancestor_code IN (SELECT unit_code FROM target)
 )
 SELECT f.rule, f.severity, f.year::INTEGER AS year, coalesce(u.name, f.unit_code) AS unit, f.subject,
        f.subject_key, f.detail, f.basis, f.unit_code, f.title, f.document,
