@@ -65,8 +65,11 @@ def stale(db) -> bool:
 
 def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything)."""
+    from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
     _quota_audit(con, hint)
+    _log("  quota_audit built")
     _findings(con, hint)      # after quota_audit: two rules read the quota audit
+    _log("  inspection_findings built")
 
 
 def _quota_audit(con, hint) -> None:
