@@ -8,6 +8,8 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
   year's data, the tree and the quota rules, so after a load that says what it changed only the changed years are
   recomputed; all of them when the tree or the rules (data/reference/quota_rules.csv, reloaded at every write)
   changed.
+* member_streaks (queries/derived/member_streaks.sql): for every year, the members HTXS in each of the n years
+  ending at it (commendation rule 'nam_nam_lien'); a change in year y changes the streaks ending y … y + n − 1.
 * inspection_findings: every rule of the inspection catalog (queries/rules/*.sql) over every year, with the
   thresholds of the config file; meta 'findings_fingerprint' records which rule files and thresholds (queries/
   composite.py reads the table only while they match). After a load that changed some years, a rule runs again for
@@ -70,6 +72,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     _log("  quota_audit built")
     _findings(con, hint)      # after quota_audit: two rules read the quota audit
     _log("  inspection_findings built")
+    _member_streaks(con, hint)
+    _log("  member_streaks built")
 
 
 def _quota_audit(con, hint) -> None:
@@ -147,3 +151,24 @@ def _findings(con, hint) -> None:
             con.unregister("_new_findings")
     _set_meta(con, "findings_fingerprint", fingerprint)
     _set_meta(con, "findings_years", json.dumps(all_years))
+
+
+def _member_streaks(con, hint) -> None:
+    row = con.execute("SELECT streak_years FROM commendation_rules WHERE rule_id = 'nam_nam_lien'").fetchall()
+    n = int(row[0][0]) if row and row[0][0] else None
+    have = set(json.loads(_meta(con, "member_streaks_years") or "[]"))
+    years = sorted(int(r[0]) for r in con.execute("SELECT DISTINCT year FROM member_ratings").fetchall())
+    if hint is None or _meta(con, "member_streaks_n") != str(n):
+        con.execute("DELETE FROM member_streaks")
+        todo = years
+    else:
+        reach = {y + k for y in hint[1] for k in range(n or 1)}
+        todo = sorted((reach & set(years)) | (set(years) - have))
+        con.execute("DELETE FROM member_streaks WHERE NOT list_contains($keep, year) OR list_contains($todo, year)",
+                    {"keep": years, "todo": todo})
+    if n:
+        sql = _sql("member_streaks")
+        for y in todo:       # one window at a time: its year range filters the scan of member_ratings
+            con.execute("INSERT INTO member_streaks BY NAME " + sql, {"year": y, "n": n})
+    _set_meta(con, "member_streaks_n", str(n))
+    _set_meta(con, "member_streaks_years", json.dumps(years))

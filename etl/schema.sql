@@ -339,6 +339,17 @@ CREATE TABLE IF NOT EXISTS inspection_findings (
     seq           INTEGER NOT NULL    -- order of the row among its rule's findings of that year
 );
 
+-- Derived: members rated HTXS in each of the n years ending at `year` (n: commendation rule 'nam_nam_lien'), with
+-- the chi bộ of their last year — queries/derived/member_streaks.sql, built by etl/precompute.py.
+CREATE TABLE IF NOT EXISTS member_streaks (
+    year          INTEGER NOT NULL,    -- the last year of the streak
+    member_key    VARCHAR NOT NULL,
+    chi_bo_code   VARCHAR NOT NULL,
+    first_year    INTEGER NOT NULL,
+    last_year     INTEGER NOT NULL,
+    years         INTEGER NOT NULL
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

@@ -34,19 +34,11 @@ org_years AS (
     WHERE c.level = 1 AND c.year BETWEEN p.year - p.n + 1 AND p.year
       AND c.subject IN ('tccsd', 'chi_bo')
 ),
-member_streaks AS (  -- members HTXS in every year of the window, at the (current code of the) chi bộ of their last one
+member_streaks_of AS (  -- members HTXS in every year of the window (built at load time: table member_streaks),
     SELECT 'dang_vien' AS kind, 'dang_vien' AS subject, s.member_key AS subject_key, cc.code AS unit_code,
-           s.first_year, s.last_year, s.years
-    FROM (SELECT m.member_key, arg_max(m.chi_bo_code, m.year) AS chi_bo_code, min(m.year) AS first_year,
-                 max(m.year) AS last_year,
-                 -- distinct years as bits of one number (one pass, no DISTINCT over millions of rows)
-                 bit_count(bit_or(1::BIGINT << (m.year - (SELECT year - n + 1 FROM p))::INTEGER)) AS years
-          FROM member_ratings m
-          -- (uncorrelated subqueries, not a join with p: the year range then filters the scan itself)
-          WHERE m.level = 1 AND m.year BETWEEN (SELECT year - n + 1 FROM p) AND (SELECT year FROM p)
-          GROUP BY m.member_key
-          HAVING years = (SELECT n FROM p)) s
-    JOIN current_code cc ON cc.old_code = s.chi_bo_code
+           s.first_year, s.last_year, s.years                  -- at the current code of their last chi bộ
+    FROM member_streaks s JOIN current_code cc ON cc.old_code = s.chi_bo_code, p
+    WHERE s.year = p.year AND s.years = p.n
 ),
 streaks AS (
     SELECT kind, subject, subject_key, any_value(unit_code) AS unit_code,
@@ -54,7 +46,7 @@ streaks AS (
     FROM org_years
     GROUP BY ALL
     UNION ALL
-    SELECT * FROM member_streaks
+    SELECT * FROM member_streaks_of
 )
 SELECT s.kind, s.subject, s.subject_key, s.unit_code, u.name AS unit,
        s.first_year::INTEGER AS first_year, s.last_year::INTEGER AS last_year, s.years::INTEGER AS years

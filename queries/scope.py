@@ -70,6 +70,7 @@ TABLES = {
     "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
     "inspection_findings": "findings",
     "member_ratings": "members", "member_identities": "names",
+    "member_streaks": "members",                                      # derived (etl/precompute.py)
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
     "rejected_rows": "rejects",
