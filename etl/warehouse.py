@@ -251,11 +251,16 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DELETE FROM subtree_counts")
         con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(only="true"))
     else:
-        only = (f"r.year IN ({', '.join(str(y) for y in hint[1])}) OR " if hint[1] else "") + \
-            "r.year NOT IN (SELECT DISTINCT year FROM subtree_counts)"
         con.execute(f"DELETE FROM subtree_counts WHERE year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year)"
                     + (f" OR year IN ({', '.join(str(y) for y in hint[1])})" if hint[1] else ""))
-        con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(only=only))
+        # the years as a list of constants (a filter the scans of both tables can use; a NOT IN (subquery) cannot,
+        # and the whole join was computed to keep one year)
+        present = {r[0] for r in con.execute("SELECT DISTINCT year FROM subtree_counts").fetchall()}
+        counted = {r[0] for r in con.execute("SELECT DISTINCT year FROM record_counts").fetchall()}
+        todo = sorted(set(hint[1]) | (counted - present))
+        if todo:
+            con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(
+                only=f"r.year IN ({', '.join(str(int(y)) for y in todo)})"))
     # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
     from analysis import shortcomings
     shortcomings.rebuild(con)

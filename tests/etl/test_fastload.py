@@ -331,6 +331,12 @@ PLAIN_RECORD_COUNTS = """
     FROM collective_ratings GROUP BY ALL
 """
 
+PLAIN_SUBTREE_COUNTS = """
+    SELECT r.year, a.ancestor_code, r.subject, sum(r.htxs), sum(r.htt), sum(r.ht), sum(r.khtnv), sum(r.not_rated)
+    FROM record_counts r JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.year = r.year
+    WHERE a.distance > 0 GROUP BY ALL
+"""
+
 
 def _same_rows(con, table: str, plain: str) -> None:
     got = sorted(con.execute(f"SELECT * FROM {table}").fetchall())
@@ -346,23 +352,40 @@ def _stored_in_order(con, table: str, cols: str) -> None:
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
 def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
-    """The tree of every year (walked once per epoch, copied year by year) and the record counts (one grouping for
-    all members and leaders) equal the plain statements — as the loads left them (changed years only) and after a
-    full rebuild, which stores them in the order reads rely on."""
+    """The tree of every year (walked once per epoch, copied year by year), the record counts (one grouping for all
+    members and leaders) and the subtree sums (changed years given as constants) equal the plain statements: as the
+    loads left them, after a load that changed one year's ratings and after one that took a whole year away (only
+    those years recomputed), and after a full rebuild, which stores them in the order reads rely on."""
     db = tmp_path / "copy.duckdb"
     shutil.copy(request.getfixturevalue(which), db)
     con = duckdb.connect(str(db))
     try:
-        for step in ("as loaded", "full rebuild"):
+        con.execute("BEGIN")
+        years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings ORDER BY 1").fetchall()]
+        for step in ("as loaded", "one year changed", "one year gone", "full rebuild"):
+            if step == "one year changed":      # a chi bộ's members of the last year replaced (no unit changed)
+                con.execute("DELETE FROM member_ratings WHERE year = $y AND chi_bo_code = (SELECT min(chi_bo_code) "
+                            "FROM member_ratings WHERE year = $y)", {"y": years[-1]})
+                con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, "
+                            "[$y]::INTEGER[] AS years", {"y": years[-1]})
+            if step == "one year gone":         # every row of the first year undone
+                for t in ("member_ratings", "collective_ratings", "aggregate_counts", "shortcomings",
+                          "review_suggestions", "lineage_events"):
+                    con.execute(f"DELETE FROM {t} WHERE year = $y", {"y": years[0]})
+                con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, "
+                            "[$y]::INTEGER[] AS years", {"y": years[0]})
             if step == "full rebuild":
-                con.execute("BEGIN")
+                con.execute("DROP TABLE IF EXISTS derived_hint")
+            if step != "as loaded":
                 warehouse.rebuild_derived(con)
             _same_rows(con, "unit_ancestors_by_year", PLAIN_ANCESTORS_BY_YEAR)
             _same_rows(con, "record_counts", PLAIN_RECORD_COUNTS)
+            _same_rows(con, "subtree_counts", PLAIN_SUBTREE_COUNTS)
             if step == "full rebuild":      # (a load that adds a year appends it)
                 _stored_in_order(con, "unit_ancestors_by_year", "year, ancestor_code")
                 _stored_in_order(con, "record_counts", "unit_code, year")
             assert con.execute("SELECT count(*) FROM unit_ancestors_by_year").fetchall()[0][0] > 0
+        assert years[0] not in {r[0] for r in con.execute("SELECT DISTINCT year FROM subtree_counts").fetchall()}
         con.execute("ROLLBACK")
     finally:
         con.close()
