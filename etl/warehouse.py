@@ -320,7 +320,8 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
                 con.execute("BEGIN TRANSACTION")
                 _load_reference(con)
                 yield con
-                rebuild_derived(con)
+                if publish:     # a check's copy is thrown away and nothing reads its derived tables
+                    rebuild_derived(con)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                             [dt.datetime.now().isoformat(timespec="seconds")])
                 con.execute("COMMIT")
