@@ -133,12 +133,18 @@ def _findings(con, hint) -> None:
         years = plan[rid]
         if years == []:
             continue
-        if years is None:
+        if years is None and rule.source_query:
+            # (year by year: the whole quota audit as one frame is ~1,5 GB at national scale)
             con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
-            frames = [composite.run_rule(here, rule, None, None, conf, caches.setdefault(None, {}))]
+            frames = [composite.run_rule(here, rule, y, None, conf, caches.setdefault(y, {})) for y in all_years]
+        elif years is None:
+            con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
+            frames = [composite.run_rule(here, rule, None, None, conf, {})]
         else:
             con.execute("DELETE FROM inspection_findings WHERE rule = ? AND list_contains(?, year)", [rid, years])
             frames = [composite.run_rule(here, rule, y, None, conf, caches.setdefault(y, {})) for y in years]
+        if not frames:
+            continue
         df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
         if not len(df):
             continue

@@ -26,4 +26,4 @@ SELECT q.year, q.unit_code, q.subject, q.group_key AS subject_key,
 FROM src q LEFT JOIN subjects s ON s.code = q.subject
 WHERE q.year BETWEEN $first_year AND $last_year
   AND (q.status IN ('can_quyet_dinh', 'can_xem_xet') OR (q.status = 'vuot' AND q.subject = 'can_bo_lanh_dao'))
-ORDER BY q.year, q.unit_code, q.subject;
+ORDER BY q.year, q.unit_code, q.subject, q.group_key, q."grouping";
