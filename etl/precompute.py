@@ -128,35 +128,47 @@ def _findings(con, hint) -> None:
                 for rid, r in rules.items()}
     conf = composite.config()
     here = _Here(con)
-    caches: dict = {}       # source-query rows (the quota audit) per year asked, shared by the rules that read them
+    runs: dict[str, list[int] | None] = {}          # rule → the years to run (None: all of them in one run)
     for rid, rule in rules.items():
         years = plan[rid]
         if years == []:
             continue
-        if years is None and rule.source_query:
-            # (year by year: the whole quota audit as one frame is ~1,5 GB at national scale)
+        if years is None:
             con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
-            frames = [composite.run_rule(here, rule, y, None, conf, caches.setdefault(y, {})) for y in all_years]
-        elif years is None:
-            con.execute("DELETE FROM inspection_findings WHERE rule = ?", [rid])
-            frames = [composite.run_rule(here, rule, None, None, conf, {})]
         else:
             con.execute("DELETE FROM inspection_findings WHERE rule = ? AND list_contains(?, year)", [rid, years])
-            frames = [composite.run_rule(here, rule, y, None, conf, caches.setdefault(y, {})) for y in years]
-        if not frames:
-            continue
-        df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-        if not len(df):
-            continue
-        df["reads_members"] = rule.reads_members
-        df["seq"] = df.groupby("year", dropna=False).cumcount()     # order within the rule's year
-        con.register("_new_findings", df)
-        try:
-            con.execute("INSERT INTO inspection_findings BY NAME SELECT * FROM _new_findings")
-        finally:
-            con.unregister("_new_findings")
+        # rules that read a source query (the quota audit) run year by year: the whole audit as one frame is ~1,5 GB
+        # at national scale
+        runs[rid] = all_years if years is None and rule.source_query else years
+    frames: dict[str, list[pd.DataFrame]] = {rid: [] for rid in runs}
+    reading = [rid for rid in runs if rules[rid].source_query]
+    for y in sorted({y for rid in reading for y in runs[rid]}):
+        shared: dict = {}        # one year's source rows, shared by the rules that read them, then dropped
+        for rid in reading:
+            if y in runs[rid]:
+                frames[rid].append(composite.run_rule(here, rules[rid], y, None, conf, shared))
+    for rid, years in runs.items():
+        rule = rules[rid]
+        if not rule.source_query:
+            frames[rid] = [composite.run_rule(here, rule, y, None, conf, {})       # (None: every year at once)
+                           for y in (years if years is not None else [None])]
+        _insert_findings(con, rule, frames.pop(rid))
     _set_meta(con, "findings_fingerprint", fingerprint)
     _set_meta(con, "findings_years", json.dumps(all_years))
+
+
+def _insert_findings(con, rule, frames: list[pd.DataFrame]) -> None:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return
+    df = pd.concat(frames, ignore_index=True)
+    df["reads_members"] = rule.reads_members
+    df["seq"] = df.groupby("year", dropna=False).cumcount()     # order within the rule's year
+    con.register("_new_findings", df)
+    try:
+        con.execute("INSERT INTO inspection_findings BY NAME SELECT * FROM _new_findings")
+    finally:
+        con.unregister("_new_findings")
 
 
 def _member_streaks(con, hint) -> None:
