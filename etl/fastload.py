@@ -171,6 +171,14 @@ def _ident(name: str) -> str:
     return str(name).replace('"', '""')
 
 
+def _source_table(idx: int) -> str:
+    """The temp table a probed CSV file is read into: a fixed prefix and the source's integer index, never text from a
+    file, so it can stand in SQL as an identifier (DuckDB binds values, not table names)."""
+    if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
+        raise ValueError(f"chỉ số nguồn không hợp lệ: {idx!r}")
+    return f"_fast_src_{idx}"
+
+
 def _lit(value) -> str:
     return str(value).replace("'", "''")
 
@@ -244,8 +252,8 @@ def _probe_csv(con, f: L.FileResult, idx: int, suffix: str) -> Source | None:
         return None
     kind, match = found
     n = len(header)
-    table = f"_fast_src_{idx}"
-    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(n)) + "}"
+    table = _source_table(idx)
+    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(n)) + "}"      # (column names from integers only)
     con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
         con.execute(f"""CREATE TEMP TABLE {table} AS SELECT * FROM read_csv($p, header = false, all_varchar = true,

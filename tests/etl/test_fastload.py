@@ -389,3 +389,10 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
         con.execute("ROLLBACK")
     finally:
         con.close()
+
+
+def test_a_probed_csv_table_name_is_built_from_an_integer_only():
+    assert fastload._source_table(7) == "_fast_src_7"
+    for bad in ("7; DROP TABLE member_ratings", -1, 2.0, True, None):
+        with pytest.raises(ValueError):
+            fastload._source_table(bad)
