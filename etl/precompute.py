@@ -42,17 +42,13 @@ def _set_meta(con, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
+_YEAR_TABLES = ("quota_audit", "unit_ancestors_by_year")      # the tables _years may name (identifiers are not bound)
+
+
 def _years(con, table: str) -> set[int]:
+    if table not in _YEAR_TABLES:
+        raise ValueError(f"bảng không thuộc danh sách: {table!r}")
     return {int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {table}").fetchall()}
-
-
-def _stale_years(con, table: str, hint, fingerprint_key: str, fingerprint: str) -> list[int] | None:
-    """The years of `table` to recompute: None = every year (no hint, the tree changed, or the inputs' fingerprint
-    changed); else the years whose data changed, plus years that gained data, and (caller deletes) lost years."""
-    if hint is None or hint[0] or _meta(con, fingerprint_key) != fingerprint:
-        return None
-    have, want = _years(con, table), _years(con, "unit_ancestors_by_year")
-    return sorted((set(hint[1]) & want) | (want - have))
 
 
 def stale(db) -> bool:
@@ -80,8 +76,11 @@ def _quota_audit(con, hint) -> None:
     rules = con.execute("SELECT coalesce(md5(string_agg(columns(*)::VARCHAR, '|' ORDER BY rule_id)), '') "
                         "FROM quota_rules").fetchall()
     fingerprint = "|".join(str(x) for x in rules[0])
-    years = _stale_years(con, "quota_audit", hint, "quota_audit_rules", fingerprint)
     all_years = sorted(_years(con, "unit_ancestors_by_year"))
+    years = None    # every year: no hint, the tree changed, or the rules changed
+    if hint is not None and not hint[0] and _meta(con, "quota_audit_rules") == fingerprint:
+        # the years whose data changed, and the years that gained data (lost years are deleted below)
+        years = sorted((set(hint[1]) & set(all_years)) | (set(all_years) - _years(con, "quota_audit")))
     if years is None:
         con.execute("DELETE FROM quota_audit")
         years = all_years
