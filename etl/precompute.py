@@ -51,6 +51,15 @@ def _years(con, table: str) -> set[int]:
     return {int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {table}").fetchall()}
 
 
+TABLES = ("quota_audit", "inspection_findings", "member_streaks")
+
+
+def missing(con) -> list[str]:
+    """The tables of this module a warehouse made by an earlier version does not have yet."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return [t for t in TABLES if t not in have]
+
+
 def stale(db) -> bool:
     """Whether a warehouse file's stored audits are missing or were built from other rule files or thresholds."""
     from queries import composite

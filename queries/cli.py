@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import duckdb
@@ -60,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         con = warehouse.connect_readonly(path)
         try:
+            from etl import precompute
+            absent = precompute.missing(con)
+            if absent:
+                print(f"Kho dữ liệu {path} được tạo bởi phiên bản trước, chưa có các bảng tính sẵn "
+                      f"({', '.join(absent)}). Chạy: python -m etl rebuild", file=sys.stderr)
+                return 2
             df = runner.run(con, args.name, params)
         finally:
             con.close()
@@ -69,10 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     except duckdb.Error as exc:
         print(f"Lỗi khi chạy truy vấn: {exc}", file=sys.stderr)
         return 2
-    if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
-    elif args.format == "json":
-        print(df.to_json(orient="records", force_ascii=False))
-    else:
-        print(_table(df))
+    try:
+        if args.format == "csv":
+            df.to_csv(sys.stdout, index=False)
+        elif args.format == "json":
+            print(df.to_json(orient="records", force_ascii=False))
+        else:
+            print(_table(df))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader stopped early (… | head): not an error; stdout is pointed at devnull so that Python's own flush
+        # at exit does not print a traceback either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+import shutil
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -150,3 +152,30 @@ def test_command_line(small_db):
     assert list(df.columns[:8]) == ["rule", "severity", "year", "unit", "subject", "subject_key", "detail", "basis"]
     assert df["detail"].iloc[0].startswith("Đảng viên ") and "(Khiển trách)" in df["detail"].iloc[0]
     assert cli.main(["anomalies", "--db", str(small_db), "--param", "rule=khong_co"]) == 2
+
+
+def test_command_line_on_a_warehouse_from_an_earlier_version(small_db, tmp_path, capsys):
+    """A warehouse made before the stored audits existed: a message naming the command, not a catalog error."""
+    old = tmp_path / "cu.duckdb"
+    shutil.copy(small_db, old)
+    con = duckdb.connect(str(old))
+    for t in ("quota_audit", "inspection_findings", "member_streaks"):
+        con.execute(f"DROP TABLE {t}")        # (fixed names of this test)
+    con.close()
+    assert cli.main(["anomalies", "--db", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert "phiên bản trước" in err and "python -m etl rebuild" in err
+
+
+def test_command_line_output_cut_short_is_not_an_error(small_db, tmp_path):
+    """`python -m queries … | head -1`: the reader closes the pipe early; no traceback, exit code 0."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "queries", "anomalies", "--db", str(small_db), "--format", "csv"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert first.startswith(b"rule,severity") and "Traceback" not in err
