@@ -61,7 +61,7 @@ chains AS (
                                                                             WHERE j.chain_id = i.chain_id))::INTEGER
                AS fixed_then_recurred,
            count(*) FILTER (l.basis = 'xac_nhan')::INTEGER AS confirmed_links,
-           string_agg(i.year || ': ' || i.text, ' | ' ORDER BY i.year) AS texts
+           string_agg(i.year || ': ' || i.text, ' | ' ORDER BY i.year, i.item_id) AS texts
     FROM items i LEFT JOIN links l ON l.to_id = i.item_id
     GROUP BY i.chain_id
 )
@@ -78,4 +78,4 @@ LEFT JOIN shortcoming_categories sc ON sc.code = r.category, p
 WHERE c.years >= p.min_years
   AND (p.category IS NULL OR r.category = p.category)
   AND (NOT p.only_open OR c.latest_status IS DISTINCT FROM 'da_khac_phuc')
-ORDER BY c.years DESC, unresolved DESC, c.last_year DESC, unit COLLATE vi, category COLLATE vi;
+ORDER BY c.years DESC, unresolved DESC, c.last_year DESC, unit COLLATE vi, category COLLATE vi, c.chain_id;

@@ -54,7 +54,7 @@ SELECT j.year::INTEGER AS year, u.name AS unit, j.subject, max(j.item_year)::INT
        count(*) FILTER (j.remedy_status IS NULL AND NOT j.recurred)::INTEGER AS unreported,
        CASE WHEN count(*) FILTER (j.is_open) > 0 THEN 'vi_pham' ELSE 'can_xem_xet' END AS status,
        string_agg(j.item_year || ': ' || j.text || ' (' || coalesce(j.remedy_status, 'chưa báo cáo') || ')', ' | '
-                  ORDER BY j.text) FILTER (j.is_open OR j.recurred OR j.remedy_status IS NULL) AS texts,
+                  ORDER BY j.text, j.item_year) FILTER (j.is_open OR j.recurred OR j.remedy_status IS NULL) AS texts,
        j.unit_code, any_value(r.party_rule) AS rule
 FROM judged j LEFT JOIN units u ON u.unit_code = j.unit_code, rule r, p
 WHERE (p.unit IS NULL
@@ -63,4 +63,4 @@ WHERE (p.unit IS NULL
                   WHERE y.unit_code = j.unit_code AND y.year = j.year AND y.ancestor_code IN (SELECT * FROM roots)))
 GROUP BY j.year, u.name, j.subject, j.unit_code
 HAVING count(*) FILTER (j.is_open OR j.recurred OR j.remedy_status IS NULL) > 0
-ORDER BY status DESC, year DESC, open DESC, unit COLLATE vi;
+ORDER BY status DESC, year DESC, open DESC, unit COLLATE vi, j.unit_code, j.subject;

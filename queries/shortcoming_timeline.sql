@@ -26,7 +26,7 @@ SELECT i.year::INTEGER AS year, sc.name AS category, count(*)::INTEGER AS shortc
                                      WHEN 'da_khac_phuc' THEN 1 END)
             WHEN 3 THEN 'chua_khac_phuc' WHEN 2 THEN 'dang_khac_phuc' WHEN 1 THEN 'da_khac_phuc' END AS worst_status,
        string_agg(i.text, ' | ' ORDER BY i.text) AS texts, i.category AS category_code,
-       arg_max(i.unit_code, i.year) AS unit_code, string_agg(DISTINCT c.chain_id, ',') AS chain_ids
+       arg_max(i.unit_code, i.year) AS unit_code, string_agg(DISTINCT c.chain_id, ',' ORDER BY c.chain_id) AS chain_ids
 FROM shortcoming_items i JOIN shortcoming_chain_items c USING (item_id)
 LEFT JOIN shortcoming_categories sc ON sc.code = i.category, p
 WHERE i.unit_code IN (SELECT unit_code FROM family)
