@@ -48,7 +48,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries import runner
+from queries import frames, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "data" / "reference" / "inspection_config.csv"
@@ -278,7 +278,7 @@ def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None
              conf: dict | None = None, sources: dict | None = None) -> pd.DataFrame:
     """Rows of one rule over its years (restricted to `year`), each with its severity, title and document.
     `sources` caches the rows of source queries between the rules of one run."""
-    frames = []
+    parts = []
     sources = {} if sources is None else sources
     for first, last, sev in rule.segments(year, severity):
         params = rule_params(rule, first, last, conf)
@@ -290,17 +290,17 @@ def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None
                     sources[rule.source_query] = runner.run(con, rule.source_query,
                                                             {"year": year} if year is not None else {})
                 cur.register("src", sources[rule.source_query])
-            df = cur.execute(rule.query.sql, used).df()
+            df = frames.fetch(cur, rule.query.sql, used)
         except duckdb.Error as exc:
             raise runner.QueryError(f"Quy tắc {rule.id}: {exc}") from exc
         finally:
             cur.close()
         if len(df):
             df["severity"] = sev
-            frames.append(df)
-    if not frames:
+            parts.append(df)
+    if not parts:
         return _typed(pd.DataFrame(), FINDING_TYPES)
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat(parts, ignore_index=True)
     df["rule"], df["title"], df["document"] = rule.id, rule.title, rule.document
     return _typed(df, FINDING_TYPES)
 
@@ -341,15 +341,15 @@ def findings(con: duckdb.DuckDBPyConnection, wanted: str | None = None, year: in
     if stored(con, folder):
         cur = con.cursor()
         try:
-            df = cur.execute(STORED.read_text(encoding="utf-8"),
-                             _stored_params(all_rules, wanted, year, severity)).df()
+            df = frames.fetch(cur, STORED.read_text(encoding="utf-8"),
+                              _stored_params(all_rules, wanted, year, severity))
         finally:
             cur.close()
         return _typed(df, FINDING_TYPES)
     conf, sources = config(), {}
-    frames = [run_rule(con, r, year, severity, conf, sources) for r in _selected(all_rules, wanted)]
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else _typed(pd.DataFrame(), FINDING_TYPES)
+    parts = [run_rule(con, r, year, severity, conf, sources) for r in _selected(all_rules, wanted)]
+    parts = [f for f in parts if len(f)]
+    return pd.concat(parts, ignore_index=True) if parts else _typed(pd.DataFrame(), FINDING_TYPES)
 
 
 def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.DataFrame:
@@ -373,6 +373,6 @@ def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.
             else:
                 cur.register("findings", findings(con, bound.get("rule"), bound.get("year"), severity, folder))
         used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
-        return cur.execute(query.sql, used).df()
+        return frames.fetch(cur, query.sql, used)
     finally:
         cur.close()

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from queries import frames
+
 QUERY_DIR = Path(__file__).resolve().parent
 
 
@@ -132,6 +134,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
     used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
     cur = con.cursor()
     try:
-        return cur.execute(query.sql, used).df()
+        return frames.fetch(cur, query.sql, used)
     finally:
         cur.close()
