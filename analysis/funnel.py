@@ -45,7 +45,10 @@ def exact_limit(q: float, n: int, p: float) -> float:
     """Spiegelhalter's interpolated exact binomial limit on the proportion scale."""
     if n <= 0:
         return float("nan")
-    cdf = binom_cdf(n, p)
+    return _limit_from(binom_cdf(n, p), q, n)
+
+
+def _limit_from(cdf: np.ndarray, q: float, n: int) -> float:
     r = int(np.searchsorted(cdf, q - 1e-12, side="left"))
     f_r = cdf[r]
     f_prev = cdf[r - 1] if r > 0 else 0.0
@@ -112,12 +115,23 @@ def funnel(groups: pd.DataFrame, ratio: float, grid: int = 120) -> Funnel:
     k = pts["htxs"].to_numpy(dtype=int)
     n = pts["n"].to_numpy(dtype=int)
     phi = overdispersion(k, n, p0)
-    pts["y"] = [kk / (nn - kk) if nn > kk else float("inf") for kk, nn in zip(k, n)]
+    with np.errstate(divide="ignore"):
+        pts["y"] = np.where(n > k, k / np.maximum(n - k, 1), np.inf)
+    # The exact binomial work depends on n only: done once per distinct group size (a national audit has ~350 k
+    # groups of a few thousand sizes; per group it took minutes).
+    sizes = np.unique(n)
+    cdfs = {} if phi > 1 else {int(nn): binom_cdf(int(nn), p0) for nn in sizes}
     if phi > 1:
         z = (k / n - p0) / np.sqrt(phi * p0 * (1 - p0) / n)
         pvals = np.array([0.5 * math.erfc(v / math.sqrt(2)) for v in z])
     else:
-        pvals = np.array([sf(int(kk), int(nn), p0) for kk, nn in zip(k, n)])
+        pvals = np.empty(len(n))
+        order = np.argsort(n, kind="stable")
+        bounds = np.searchsorted(n[order], sizes, side="right")
+        for nn, lo, hi in zip(sizes, np.r_[0, bounds[:-1]], bounds):
+            at = order[lo:hi]
+            kk = k[at]          # P(X ≥ k) = 1 − F(k − 1), 1 for k = 0
+            pvals[at] = np.where(kk <= 0, 1.0, np.maximum(1.0 - cdfs[int(nn)][np.maximum(kk - 1, 0)], 0.0))
     pts["p_value"] = pvals
     pts["q_value"] = bh(pvals)
     nmax = int(n.max()) if len(n) else 10
@@ -142,6 +156,7 @@ def funnel(groups: pd.DataFrame, ratio: float, grid: int = 120) -> Funnel:
             zq = {0.975: 1.959964, 0.999: 3.090232}[q]
             lim = p0 + zq * np.sqrt(phi * p0 * (1 - p0) / n)
         else:
-            lim = np.array([exact_limit(q, int(nn), p0) for nn in n])
+            by_size = np.array([_limit_from(cdfs[int(nn)], q, int(nn)) for nn in sizes])
+            lim = by_size[np.searchsorted(sizes, n)]
         pts[f"outside_{name}"] = (k / n) > lim
     return Funnel(p0, ratio, phi, curve, pts)

@@ -58,3 +58,19 @@ def test_overdispersion_widens_limits_when_groups_vary_more_than_binomial():
     exact = fn.exact_limit(0.975, 200, 1 / 6)
     row = f.curve.iloc[(f.curve["n"] - 200).abs().argmin()]
     assert row["upper_95%"] > fn.to_share_of_htt(exact)
+
+
+def test_groups_of_one_size_share_the_exact_work_and_get_what_each_would_alone():
+    """funnel() computes the binomial once per group size; every point equals the per-group sf and exact limit."""
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 60, 400)
+    htxs = rng.binomial(n, 1 / 6)
+    groups = pd.DataFrame({"htxs": htxs, "htt": n - htxs})
+    f = fn.funnel(groups, 0.2)
+    assert f.phi == 1.0          # binomial data: the exact path
+    p0 = 0.2 / 1.2
+    for (_, row) in f.points.iterrows():
+        k, m = int(row["htxs"]), int(row["n"])
+        assert row["p_value"] == fn.sf(k, m, p0)
+        assert row["outside_95%"] == (k / m > fn.exact_limit(0.975, m, p0))
+        assert row["y"] == (k / (m - k) if m > k else float("inf"))
