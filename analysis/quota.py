@@ -18,39 +18,53 @@ def repeat_offenders(audit: pd.DataFrame, last_year: int | None = None, window: 
     """Groups over the limit in at least `min_years` of the last `window` years, with their longest streak.
 
     audit: rows of queries/quota.sql. Returns one row per group and subject: unit, subject, years_over (in the
-    window), streak (longest run of consecutive years over the limit, over all years), last_streak_end,
-    total_excess (in the window), excess_by_year {year: excess}.
+    window), streak (longest run of consecutive years over the limit, over all years; the latest on a tie),
+    streak_end, total_excess (in the window), excess_by_year {year: excess}.
+
+    Column arithmetic rather than a loop per group: a national audit has ~13 000 groups over the limit twice, and a
+    pandas step per group took 12 s.
     """
     if audit.empty:
         return pd.DataFrame(columns=COLUMNS)
     last_year = last_year or int(audit["year"].max())
     first = last_year - window + 1
     ruled = audit[audit["status"] != "khong_co_quy_tac"]
-    over = ruled["status"].isin(OVER) & ruled["year"].between(first, last_year)
-    counts = ruled.loc[over].groupby(["group_key", "subject"]).size()
-    keep = counts[counts >= min_years].index         # only these groups can qualify: loop over them alone
-    ruled = ruled[pd.MultiIndex.from_frame(ruled[["group_key", "subject"]]).isin(keep)]
-    rows = []
-    for (key, subject), grp in ruled.groupby(["group_key", "subject"]):
-        over_years = sorted(int(y) for y in grp.loc[grp["status"].isin(OVER), "year"])
-        in_window = [y for y in over_years if first <= y <= last_year]
-        if len(in_window) < min_years:
-            continue
-        best, best_end, run, prev = 0, None, 0, None
-        for y in over_years:
-            run = run + 1 if prev is not None and y == prev + 1 else 1
-            if run >= best:
-                best, best_end = run, y
-            prev = y
-        rows.append({
-            "unit": grp["unit"].iloc[0], "unit_code": grp["unit_code"].iloc[0], "subject": subject,
-            "group_key": key, "years_over": len(in_window), "streak": best, "streak_end": best_end,
-            "total_excess": int(grp.loc[grp["year"].between(first, last_year), "excess"].fillna(0).sum()),
-            "excess_by_year": {int(y): int(e) for y, e in zip(grp["year"], grp["excess"].fillna(0))},
-        })
-    if not rows:
+    is_over = ruled["status"].isin(OVER)
+    in_window = ruled["year"].between(first, last_year)
+    counts = ruled.loc[is_over & in_window].groupby(["group_key", "subject"]).size()
+    keep = counts[counts >= min_years]
+    if keep.empty:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.DataFrame(rows).sort_values(["years_over", "streak", "total_excess"], ascending=False, ignore_index=True)
+    key = pd.MultiIndex.from_frame(ruled[["group_key", "subject"]])
+    rows = ruled[key.isin(keep.index)]
+    rows = rows.assign(_pos=range(len(rows)), _excess=rows["excess"].fillna(0).astype(int))
+    groups = rows.groupby(["group_key", "subject"], sort=True)
+    firsts = groups.nth(0).set_index(["group_key", "subject"])
+
+    # the longest run of consecutive years over the limit (the latest run on a tie)
+    over = rows.loc[rows["status"].isin(OVER), ["group_key", "subject", "year"]].drop_duplicates()
+    over = over.sort_values(["group_key", "subject", "year"], kind="stable")
+    same = (over["group_key"].eq(over["group_key"].shift()) & over["subject"].eq(over["subject"].shift())
+            & over["year"].eq(over["year"].shift() + 1))
+    runs = over.assign(_run=(~same).cumsum()).groupby("_run").agg(
+        group_key=("group_key", "first"), subject=("subject", "first"), streak=("year", "size"),
+        streak_end=("year", "max"))
+    best = (runs.sort_values(["group_key", "subject", "streak", "streak_end"], kind="stable")
+            .groupby(["group_key", "subject"]).last())
+
+    window_rows = rows[rows["year"].between(first, last_year)]
+    total = window_rows.groupby(["group_key", "subject"])["_excess"].sum()
+    by_year: dict = {}
+    for k, subj, y, e in zip(rows["group_key"], rows["subject"], rows["year"], rows["_excess"]):
+        by_year.setdefault((k, subj), {})[int(y)] = int(e)
+    out = pd.DataFrame({
+        "unit": firsts["unit"], "unit_code": firsts["unit_code"],
+        "subject": keep.index.get_level_values("subject"), "group_key": keep.index.get_level_values("group_key"),
+        "years_over": keep.astype(int), "streak": best["streak"].astype(int),
+        "streak_end": best["streak_end"].astype(int), "total_excess": total.reindex(keep.index).fillna(0).astype(int),
+        "excess_by_year": [by_year[i] for i in keep.index],
+    }, index=keep.index)
+    return out[COLUMNS].sort_values(["years_over", "streak", "total_excess"], ascending=False, ignore_index=True)
 
 
 # ───────────── what the audit found, and how strong the evidence is ─────────────
