@@ -9,12 +9,14 @@
 -- columns: year, subject, self_level, level, score, disciplined
 WITH p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+),
+target AS (      -- the unit, by code or name, found first (as a join condition it was tried on every row)
+    SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
 )
 SELECT c.year::INTEGER AS year, c.subject, c.self_level::INTEGER AS self_level, c.level::INTEGER AS level,
        c.score, c.disciplined
 FROM collective_ratings c
-JOIN units u USING (unit_code)
+JOIN target t USING (unit_code)
 JOIN subjects s ON s.code = c.subject, p
-WHERE (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
-  AND (p.y0 IS NULL OR c.year >= p.y0) AND (p.y1 IS NULL OR c.year <= p.y1)
+WHERE (p.y0 IS NULL OR c.year >= p.y0) AND (p.y1 IS NULL OR c.year <= p.y1)
 ORDER BY c.year, s.sort_order;

@@ -8,11 +8,13 @@
 -- columns: year, subject, text, category, remedy_status, remedy, source
 WITH p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1
+),
+target AS (      -- the unit, by code or name, found first (as a join condition it was tried on every row)
+    SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
 )
 SELECT s.year::INTEGER AS year, s.subject, s.text_norm AS text, s.category, s.remedy_status,
        s.remedy_raw AS remedy, s.source
 FROM shortcomings s
-JOIN units u USING (unit_code), p
-WHERE (u.unit_code = p.unit OR u.name_key = vkey(p.unit))
-  AND (p.y0 IS NULL OR s.year >= p.y0) AND (p.y1 IS NULL OR s.year <= p.y1)
+JOIN target t USING (unit_code), p
+WHERE (p.y0 IS NULL OR s.year >= p.y0) AND (p.y1 IS NULL OR s.year <= p.y1)
 ORDER BY s.year DESC, s.category COLLATE vi NULLS LAST, s.text_norm COLLATE vi;
