@@ -24,16 +24,24 @@ kid_years AS (   -- (subordinate, year) for each year it was a direct subordinat
     WHERE a.ancestor_code IN (SELECT unit_code FROM parent) AND a.distance = 1
       AND (p.y0 IS NULL OR a.year >= p.y0) AND (p.y1 IS NULL OR a.year <= p.y1)
 ),
-subtree AS (     -- everything under each subordinate, in the tree of the year
+subtree AS (     -- the units under each subordinate that report aggregates, in the tree of the year (the only ones
+                 -- the aggregate path below reads)
     SELECT k.target, a.year, a.unit_code
     FROM kid_years k JOIN unit_ancestors_by_year a ON a.ancestor_code = k.target AND a.year = k.year
+    WHERE (a.year, a.unit_code) IN (SELECT year, unit_code FROM aggregate_counts)
 ),
-from_records AS (
-    SELECT s.target, r.year, r.subject,
-           sum(r.htxs) AS htxs, sum(r.htt) AS htt, sum(r.ht) AS ht, sum(r.khtnv) AS khtnv,
-           sum(r.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
-    FROM subtree s JOIN record_counts r ON r.unit_code = s.unit_code AND r.year = s.year, p
-    WHERE r.subject = p.subject
+from_records AS (   -- each subordinate's own records plus its subordinates' pre-summed ones (subtree_counts)
+    SELECT k.target, x.year, x.subject,
+           sum(x.htxs) AS htxs, sum(x.htt) AS htt, sum(x.ht) AS ht, sum(x.khtnv) AS khtnv,
+           sum(x.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
+    FROM kid_years k
+    JOIN (SELECT r.unit_code, r.year, r.subject, r.htxs, r.htt, r.ht, r.khtnv, r.not_rated
+          FROM record_counts r, p WHERE r.subject = p.subject
+            AND r.unit_code IN (SELECT target FROM kid_years)
+          UNION ALL
+          SELECT c.unit_code, c.year, c.subject, c.htxs, c.htt, c.ht, c.khtnv, c.not_rated
+          FROM subtree_counts c, p WHERE c.subject = p.subject
+            AND c.unit_code IN (SELECT target FROM kid_years)) x ON x.unit_code = k.target AND x.year = k.year
     GROUP BY ALL
 ),
 reporting AS (   -- aggregate rows with no reporting ancestor (in the tree of their year) under the same subordinate
@@ -60,8 +68,8 @@ combined AS (
     UNION ALL
     SELECT * FROM from_aggregates
 ),
-branching AS (
-    SELECT DISTINCT ancestor_code AS unit_code FROM unit_ancestors_by_year WHERE distance = 1
+branching AS (     -- units with subordinates in some year (derived table unit_children)
+    SELECT DISTINCT unit_code FROM unit_children
 )
 SELECT c.year::INTEGER AS year, u.name AS unit, u.unit_code, u.tree_level, u.kind,
        c.htxs::BIGINT AS htxs, c.htt::BIGINT AS htt, c.ht::BIGINT AS ht, c.khtnv::BIGINT AS khtnv,

@@ -150,10 +150,10 @@ def test_five_year_excellent_reads_the_same_as_its_plain_version(which, request)
 
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
-@pytest.mark.parametrize("name", ["peer_distribution", "unit_distribution"])
+@pytest.mark.parametrize("name", ["peer_distribution", "unit_distribution", "children_distribution"])
 def test_profile_queries_read_the_same_as_their_plain_versions(which, name, request):
-    """The unit profile's counts read the pre-summed subtree_counts (plus the unit's own records) instead of joining
-    every record of the subtree."""
+    """The unit profile's and the drill-down's counts read the pre-summed subtree_counts (plus the unit's own records)
+    instead of joining every record of the subtree."""
     db = request.getfixturevalue(which)
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -173,6 +173,9 @@ def test_profile_queries_read_the_same_as_their_plain_versions(which, name, requ
                 if name == "peer_distribution":
                     params["subject"] = "dang_vien"
                     order = ["unit", "unit_code", "year"]
+                elif name == "children_distribution":
+                    params["subject"] = rnd.choice(["dang_vien", "tccsd", "chi_bo"])
+                    order = ["unit_code", "year"]
                 else:
                     params["with_predecessors"] = unit in merged
                     order = ["year", "subject"]
