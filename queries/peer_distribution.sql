@@ -26,20 +26,24 @@ subtree AS (       -- the peers' units that reported aggregates (records are rea
       AND (a.unit_code, a.year) IN (SELECT unit_code, year FROM aggregate_counts)
       AND (p.y0 IS NULL OR a.year >= p.y0) AND (p.y1 IS NULL OR a.year <= p.y1)
 ),
-from_records AS (  -- each peer's own records (the years it is in the tree) plus its subordinates' pre-summed ones
+from_records AS (  -- each peer's own records (the years it is in the tree) plus its subordinates' pre-summed ones;
+                   -- subject and years filtered in each branch (after the union, all 7.6 M records were joined)
     SELECT x.target, x.year, x.subject,
            sum(x.htxs) AS htxs, sum(x.htt) AS htt, sum(x.ht) AS ht, sum(x.khtnv) AS khtnv,
            sum(x.not_rated) AS not_rated, 'ho_so_ca_nhan' AS basis
     FROM (
         SELECT r.unit_code AS target, r.year, r.subject, r.htxs, r.htt, r.ht, r.khtnv, r.not_rated
         FROM record_counts r
-        JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.ancestor_code = r.unit_code AND a.year = r.year
-        WHERE r.unit_code IN (SELECT unit_code FROM peer)
+        JOIN unit_ancestors_by_year a ON a.unit_code = r.unit_code AND a.ancestor_code = r.unit_code AND a.year = r.year,
+             p
+        WHERE r.unit_code IN (SELECT unit_code FROM peer) AND r.subject = p.subject
+          AND (p.y0 IS NULL OR r.year >= p.y0) AND (p.y1 IS NULL OR r.year <= p.y1)
         UNION ALL
         SELECT s.unit_code, s.year, s.subject, s.htxs, s.htt, s.ht, s.khtnv, s.not_rated
-        FROM subtree_counts s WHERE s.unit_code IN (SELECT unit_code FROM peer)
-    ) x, p
-    WHERE x.subject = p.subject AND (p.y0 IS NULL OR x.year >= p.y0) AND (p.y1 IS NULL OR x.year <= p.y1)
+        FROM subtree_counts s, p
+        WHERE s.unit_code IN (SELECT unit_code FROM peer) AND s.subject = p.subject
+          AND (p.y0 IS NULL OR s.year >= p.y0) AND (p.y1 IS NULL OR s.year <= p.y1)
+    ) x
     GROUP BY ALL
 ),
 reporting AS (
