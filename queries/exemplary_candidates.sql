@@ -10,20 +10,23 @@ WITH p AS (
     SELECT coalesce(CAST($year AS INTEGER), (SELECT max(year) FROM collective_ratings)) AS year,
            CAST($unit AS VARCHAR) AS unit
 ),
+target AS (       -- the unit, by code or name, found first (as a join condition it was tried on every unit)
+    SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
+),
 scope AS (
-    SELECT a.unit_code FROM unit_ancestors a JOIN units u ON u.unit_code = a.ancestor_code, p
-    WHERE p.unit IS NULL OR u.unit_code = p.unit OR u.name_key = vkey(p.unit)
+    SELECT a.unit_code FROM unit_ancestors a WHERE a.ancestor_code IN (SELECT unit_code FROM target)
 ),
 excellent AS (
     SELECT c.year, c.subject, u.parent_code, c.unit_code, u.name, c.score
     FROM collective_ratings c JOIN units u USING (unit_code), p
     WHERE c.year = p.year AND c.level = 1 AND c.subject IN ('tccsd', 'chi_bo')
-      AND c.unit_code IN (SELECT unit_code FROM scope)
+      AND (p.unit IS NULL OR c.unit_code IN (SELECT unit_code FROM scope))
 ),
-five AS (
+five AS (         -- only the units rated excellent this year can have five years
     SELECT c.unit_code, c.subject
     FROM collective_ratings c, p
     WHERE c.level = 1 AND c.year BETWEEN p.year - 4 AND p.year
+      AND c.unit_code IN (SELECT unit_code FROM excellent)
     GROUP BY ALL HAVING count(DISTINCT c.year) = 5
 )
 SELECT e.year::INTEGER AS year, e.subject, pu.name AS parent, e.unit_code, e.name AS unit, e.score,
@@ -35,4 +38,4 @@ FROM excellent e
 LEFT JOIN units pu ON pu.unit_code = e.parent_code
 LEFT JOIN five f ON f.unit_code = e.unit_code AND f.subject = e.subject
 LEFT JOIN commendation_rules r ON r.subject = e.subject AND r.base = 'htxs'
-ORDER BY e.subject, pu.name COLLATE vi, five_years DESC, e.score DESC NULLS LAST, e.name COLLATE vi;
+ORDER BY e.subject, pu.name COLLATE vi, five_years DESC, e.score DESC NULLS LAST, e.name COLLATE vi, e.unit_code;

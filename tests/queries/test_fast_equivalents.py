@@ -131,6 +131,29 @@ def test_findings_are_not_read_from_the_table_once_a_threshold_changes(demo_db, 
 
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_exemplary_candidates_reads_the_same_as_its_plain_version(which, request):
+    """The unit is looked up first and five-year streaks counted only for this year's excellent units."""
+    db = request.getfixturevalue(which)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        years = [r[0] for r in con.execute("SELECT DISTINCT year FROM collective_ratings ORDER BY 1").fetchall()]
+        units = [r[0] for r in con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1 "
+                                           "LIMIT 2").fetchall()]
+        units += [r[0] for r in con.execute("SELECT ancestor_code FROM unit_ancestors WHERE distance = 1 "
+                                            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2").fetchall()]
+        seen = 0
+        for params in [{}, {"year": years[-1]}, {"year": years[len(years) // 2]},
+                       *({"unit": u, "year": years[-1]} for u in units)]:
+            fast = runner.run(con, "exemplary_candidates", params)
+            plain = run_plain(con, "exemplary_candidates", params)
+            same_order(fast, plain, ["subject", "parent", "five_years", "score"], f"exemplary_candidates {params}")
+            seen += len(fast)
+        assert seen > 0 or which == "sc_db"
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
 def test_five_year_excellent_reads_the_same_as_its_plain_version(which, request):
     """Members' streaks counted in one pass (years as bits) give the plain query's rows."""
     db = request.getfixturevalue(which)
@@ -139,7 +162,10 @@ def test_five_year_excellent_reads_the_same_as_its_plain_version(which, request)
         years = [r[0] for r in con.execute("SELECT DISTINCT year FROM record_counts ORDER BY 1").fetchall()]
         top = con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1 LIMIT 1").fetchone()[0]
         seen = 0
-        for params in [{}, {"year": years[-1]}, {"year": years[len(years) // 2]}, {"unit": top}]:
+        inner = con.execute("SELECT ancestor_code FROM unit_ancestors WHERE distance = 1 GROUP BY 1 "
+                            "ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+        for params in [{}, {"year": years[-1]}, {"year": years[len(years) // 2]}, {"unit": top},
+                       {"unit": inner, "year": years[-1]}]:
             fast = runner.run(con, "five_year_excellent", params)
             plain = run_plain(con, "five_year_excellent", params)
             same_order(fast, plain, ["kind", "unit", "subject_key"], f"five_year_excellent {params}")
