@@ -10,6 +10,8 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
   changed.
 * member_streaks (queries/derived/member_streaks.sql): for every year, the members HTXS in each of the n years
   ending at it (commendation rule 'nam_nam_lien'); a change in year y changes the streaks ending y … y + n − 1.
+* unit_tree (queries/derived/unit_tree.sql): the organization tree as the pages list it; rebuilt when the units or
+  the years of the tree changed.
 * inspection_findings: every rule of the inspection catalog (queries/rules/*.sql) over every year, with the
   thresholds of the config file; meta 'findings_fingerprint' records which rule files and thresholds (queries/
   composite.py reads the table only while they match). After a load that changed some years, a rule runs again for
@@ -51,7 +53,7 @@ def _years(con, table: str) -> set[int]:
     return {int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {table}").fetchall()}
 
 
-TABLES = ("quota_audit", "inspection_findings", "member_streaks")
+TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree")
 
 
 def missing(con) -> list[str]:
@@ -61,11 +63,12 @@ def missing(con) -> list[str]:
 
 
 def stale(db) -> bool:
-    """Whether a warehouse file's stored audits are missing or were built from other rule files or thresholds."""
+    """Whether a warehouse file lacks a table of this module or its findings were built from other rule files or
+    thresholds."""
     from queries import composite
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return not composite.stored(con)
+        return bool(missing(con)) or not composite.stored(con)
     finally:
         con.close()
 
@@ -79,6 +82,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     _log("  inspection_findings built")
     _member_streaks(con, hint)
     _log("  member_streaks built")
+    _unit_tree(con, hint)
+    _log("  unit_tree built")
 
 
 def _quota_audit(con, hint) -> None:
@@ -198,3 +203,12 @@ def _member_streaks(con, hint) -> None:
             con.execute("INSERT INTO member_streaks BY NAME " + sql, {"year": y, "n": n})
     _set_meta(con, "member_streaks_n", str(n))
     _set_meta(con, "member_streaks_years", json.dumps(years))
+
+
+def _unit_tree(con, hint) -> None:
+    years = json.dumps(sorted(_years(con, "unit_ancestors_by_year")))
+    if hint is not None and not hint[0] and _meta(con, "unit_tree_years") == years:
+        return      # neither the units nor the years of the tree changed
+    con.execute("DELETE FROM unit_tree")
+    con.execute("INSERT INTO unit_tree BY NAME SELECT * FROM (" + _sql("unit_tree") + ") ORDER BY tree_order")
+    _set_meta(con, "unit_tree_years", years)

@@ -350,6 +350,27 @@ CREATE TABLE IF NOT EXISTS member_streaks (
     years         INTEGER NOT NULL
 );
 
+-- Derived: the organization tree as the pages list it (queries/derived/unit_tree.sql, built by etl/precompute.py):
+-- each unit with its depth, path and counts, and tree_order, its place in tree order. queries/units_tree.sql reads it;
+-- in a restricted connection (queries/scope.py) the same statement runs over the user's part of the tree instead.
+CREATE TABLE IF NOT EXISTS unit_tree (
+    unit_code       VARCHAR NOT NULL,
+    name            VARCHAR,
+    name_key        VARCHAR,
+    depth           INTEGER,
+    tree_level      VARCHAR,
+    tree_level_name VARCHAR,
+    kind            VARCHAR,
+    parent_code     VARCHAR,
+    parent_name     VARCHAR,
+    first_year      INTEGER,
+    last_year       INTEGER,
+    children        INTEGER,
+    descendants     INTEGER,
+    path            VARCHAR,
+    tree_order      BIGINT NOT NULL
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

@@ -56,6 +56,9 @@ FULL = Restriction()
 #   item_pair   from_id and to_id of visible shortcoming items
 #   unit_only   unit_code in the scope (no year)
 #   rejects     only with `rejects`, never in a scoped connection
+#   computed    a table etl/precompute.py builds from queries/derived/TABLE.sql over the whole warehouse (no member
+#               rows); in a connection restricted to some units that statement runs over the user's views instead
+#               (a stored path or count would show the part of the tree above the user's root)
 TABLES = {
     "meta": "meta",
     "levels": "reference", "level_labels": "reference", "subjects": "reference", "tree_levels": "reference",
@@ -71,6 +74,7 @@ TABLES = {
     "inspection_findings": "findings",
     "member_ratings": "members", "member_identities": "names",
     "member_streaks": "members",                                      # derived (etl/precompute.py)
+    "unit_tree": "computed",                                          # derived (etl/precompute.py)
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
     "rejected_rows": "rejects",
@@ -162,10 +166,20 @@ def connect(path, restriction: Restriction = FULL) -> duckdb.DuckDBPyConnection:
         "JOIN information_schema.columns c USING (table_catalog, table_schema, table_name) "
         "WHERE t.table_catalog = 'w' AND t.table_schema = 'main' AND t.table_type = 'BASE TABLE' GROUP BY ALL"
     ).fetchall())
-    # member_identities' view reads the member_ratings view: views of kind 'names' come last.
-    for table in sorted(tables, key=lambda t: (TABLES.get(t) == "names", t)):
-        con.execute(_view_sql(table, tables[table], restriction))
+    # member_identities' view reads the member_ratings view: views of kind 'names' come last, then the computed ones
+    # (they read the others).
+    order = {"names": 1, "computed": 2}
+    for table in sorted(tables, key=lambda t: (order.get(TABLES.get(t), 0), t)):
+        if TABLES.get(table) == "computed" and restriction.roots is not None:    # (they hold no member rows)
+            con.execute(f'CREATE VIEW main."{table}" AS ' + _derived_sql(table))
+        else:
+            con.execute(_view_sql(table, tables[table], restriction))
     return con
+
+
+def _derived_sql(table: str) -> str:
+    from etl import precompute
+    return precompute.DERIVED.joinpath(f"{table}.sql").read_text(encoding="utf-8")
 
 
 def visible_units(con) -> set[str]:

@@ -20,7 +20,7 @@ from etl import demo, fastload, warehouse
 from etl.loader import load_files
 from etl.readers import read_sheets
 
-TABLES = ["quota_audit", "inspection_findings", "member_streaks", "unit_versions", "units", "unit_ancestors_by_year", "lineage_events", "member_ratings", "member_identities",
+TABLES = ["quota_audit", "inspection_findings", "member_streaks", "unit_tree", "unit_versions", "units", "unit_ancestors_by_year", "lineage_events", "member_ratings", "member_identities",
           "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions", "record_counts",
           "rejected_rows", "load_replacements", "shortcoming_items", "shortcoming_links"]
 

@@ -212,3 +212,27 @@ def test_profile_queries_read_the_same_as_their_plain_versions(which, name, requ
         assert rows > 0
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_units_tree_reads_the_same_as_its_plain_version(which, request):
+    """units_tree reads table unit_tree (built at load time); for a user restricted to part of the tree, unit_tree is
+    the same statement run over that part. Either way the rows are the plain query's, in the same order."""
+    from queries import scope
+    db = request.getfixturevalue(which)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        top = con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1 LIMIT 1").fetchone()[0]
+        inner = con.execute("SELECT ancestor_code FROM unit_ancestors WHERE distance = 1 GROUP BY 1 "
+                            "ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    for r in (scope.FULL, scope.Restriction(roots=(top,)), scope.Restriction(roots=(inner,), individual=False),
+              scope.Restriction(individual=False, names=False, rejects=False)):
+        con = scope.connect(db, r)
+        fast = runner.run(con, "units_tree")
+        assert len(fast) > 1
+        pd.testing.assert_frame_equal(fast, run_plain(con, "units_tree", {}), obj=f"units_tree {r}")
+        if r.roots:
+            assert set(fast.loc[fast["depth"] == 0, "unit_code"]) == set(r.roots)
+        con.close()
