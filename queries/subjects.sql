@@ -3,7 +3,7 @@
 -- description: The six subjects in their usual order, with whether the warehouse holds any rating for each.
 -- columns: code, name, is_individual, sort_order, has_data
 SELECT s.code, s.name, s.is_individual, s.sort_order::INTEGER AS sort_order,
-       (EXISTS (SELECT 1 FROM record_counts r WHERE r.subject = s.code)
-        OR EXISTS (SELECT 1 FROM aggregate_counts a WHERE a.subject = s.code)) AS has_data
+       (s.code IN (SELECT DISTINCT subject FROM record_counts)        -- (as EXISTS, a join of all 7.6 M rows)
+        OR s.code IN (SELECT DISTINCT subject FROM aggregate_counts)) AS has_data
 FROM subjects s
 ORDER BY s.sort_order;

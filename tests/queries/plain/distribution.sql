@@ -114,4 +114,4 @@ FROM combined c
 JOIN target t ON t.unit_code = c.target
 JOIN units u ON u.unit_code = t.unit_code
 JOIN subjects s ON s.code = c.subject
-ORDER BY t.name COLLATE vi, c.year, s.sort_order;
+ORDER BY t.name COLLATE vi, t.unit_code, c.year, s.sort_order;
