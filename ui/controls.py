@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from ui import access, data, shares, state
+from ui import access, data, fmt, shares, state
 
 _FILTERS = "_filters"          # state.Filters
 _WRITTEN = "_url_written"      # what the app last wrote into the URL
@@ -135,18 +135,24 @@ def sidebar() -> state.Filters:
             if f.year_from is not None and f.year_to is not None:
                 mask &= (units["first_year"].isna() | (units["first_year"] <= f.year_to)) & \
                         (units["last_year"].isna() | (units["last_year"] >= f.year_from))
-            codes = list(units.loc[mask, "unit_code"])
+            found = int(mask.sum())
+            codes = _listed(units, mask, bool(text))
             if f.unit and f.unit not in codes:
                 codes = [f.unit, *codes]
-            labels = _unit_labels(units)
+            labels = _unit_labels(units, codes)
             _set("w_unit", f.unit)
             st.selectbox("Đơn vị", codes, key="w_unit", format_func=lambda c: labels.get(c, c),
                          on_change=_on_unit,
                          help="Các trang hiển thị số liệu của đơn vị này, tính cả các đơn vị trực thuộc.")
-            if text and mask.sum() == 0:
+            if text and found == 0:
                 st.caption(f"Không tìm thấy đơn vị nào khớp với “{text}”.")
             elif text:
-                st.caption(f"{mask.sum()} đơn vị khớp với “{text}”.")
+                st.caption(f"{fmt.number(found)} đơn vị khớp với “{text}”"
+                           + (f"; danh sách hiện {fmt.number(MAX_LISTED)} đơn vị đầu — gõ thêm để thu hẹp."
+                              if found > MAX_LISTED else "."))
+            elif found > MAX_LISTED:
+                st.caption(f"Danh sách hiện các đơn vị cấp trên ({fmt.number(len(codes))} trong "
+                           f"{fmt.number(found)} đơn vị) — gõ tên hoặc mã để tìm đơn vị khác.")
             path = shares.ancestors(units, f.unit)
             if len(path) > 1:
                 st.caption(" › ".join(n for _, n in path[:-1]))
@@ -177,10 +183,29 @@ def sidebar() -> state.Filters:
     return f
 
 
-def _unit_labels(units) -> dict[str, str]:
-    labels = shares.unit_labels(units, name_col="name", parent_col="parent_name")
+# At national scale the tree has ~295 000 units: a selectbox of all of them sent every option to the browser and
+# labelled each in Python on every run (most of a page's time). Without a search the list holds the top two levels;
+# a search lists its first MAX_LISTED matches.
+MAX_LISTED = 2000
+
+
+def _listed(units: pd.DataFrame, mask: pd.Series, searching: bool) -> list[str]:
+    """The unit codes the selectbox offers, in tree order."""
+    if mask.sum() <= MAX_LISTED:
+        return list(units.loc[mask, "unit_code"])
+    if not searching:
+        mask = mask & (units["depth"] <= 1)
+    return list(units.loc[mask, "unit_code"].head(MAX_LISTED))
+
+
+def _unit_labels(units: pd.DataFrame, codes: list[str]) -> dict[str, str]:
+    """Labels of the listed units: the name, with the parent (or code) when another unit has the same name, and the
+    year it ended."""
+    shared = units.loc[units["name"].duplicated(keep=False), "name"]
+    rows = units[units["unit_code"].isin(set(codes))]
+    labels = shares.unit_labels(rows, name_col="name", parent_col="parent_name", shared=set(shared))
     out = {}
-    for r in units.itertuples(index=False):
+    for r in rows.itertuples(index=False):
         label = labels[r.unit_code]
         if pd.notna(r.last_year):     # the unit ended
             label += f" (đến {int(r.last_year)})"

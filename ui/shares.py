@@ -141,14 +141,17 @@ def counts_table(dist_subject: pd.DataFrame, level_names: dict[str, str], years:
 # ───────────── heatmap and unit tables ─────────────
 
 def unit_labels(df: pd.DataFrame, name_col: str = "unit", code_col: str = "unit_code",
-                parent_col: str | None = None) -> dict[str, str]:
-    """A display label per unit code; units sharing a name get their parent (or code) added."""
+                parent_col: str | None = None, shared: set[str] | None = None) -> dict[str, str]:
+    """A display label per unit code; units sharing a name get their parent (or code) added. `shared`: the names
+    shared by several units when df is only part of them (default: the names repeated in df)."""
     first = df.drop_duplicates(code_col)
-    counts = first[name_col].value_counts()
+    if shared is None:
+        counts = first[name_col].value_counts()
+        shared = set(counts[counts > 1].index)
     labels = {}
     for r in first.itertuples(index=False):
         name, code = getattr(r, name_col), getattr(r, code_col)
-        if counts[name] > 1:
+        if name in shared:
             extra = getattr(r, parent_col) if parent_col and isinstance(getattr(r, parent_col), str) else code
             labels[code] = f"{name} ({extra})"
         else:

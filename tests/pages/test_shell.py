@@ -63,6 +63,28 @@ def test_units_with_the_same_name_are_told_apart(open_app, sc_db):
                                                         "Chi bộ thôn Đông (Đảng bộ xã Hòa Lạc) (đến 2024)"}
 
 
+def test_a_large_tree_lists_its_top_levels_until_a_search_narrows_it(open_app, demo_db, monkeypatch):
+    """A national tree has ~295 000 units: the list holds the top two levels (and the current unit) until the user
+    searches, then the first matches; the caption says so. Here the cap is lowered to the demo's size."""
+    import duckdb
+
+    from etl.normalize import search_key
+    from ui import controls
+    con = duckdb.connect(str(demo_db), read_only=True)
+    total, shallow = con.execute("SELECT count(*), count(*) FILTER (depth <= 1) FROM unit_tree").fetchone()
+    con.close()
+    monkeypatch.setattr(controls, "MAX_LISTED", shallow + 1)
+    at = open_app(demo_db)
+    options = at.selectbox(key="w_unit").options
+    assert len(options) == shallow < total
+    assert f"Danh sách hiện các đơn vị cấp trên ({shallow} trong" in "\n".join(c.value for c in at.sidebar.caption)
+    at.text_input(key="w_unit_search").input("chi bo").run()
+    options = at.selectbox(key="w_unit").options     # the current unit first, then the first matches
+    assert len(options) == 1 + shallow + 1 and options[0] == "Tỉnh ủy Minh Sơn"
+    assert all({"chi", "bo"} <= set(search_key(o).split()) for o in options[1:])     # words in any order
+    assert "gõ thêm để thu hẹp" in "\n".join(c.value for c in at.sidebar.caption)
+
+
 def test_demo_banner_only_on_the_demo(open_app, sc_db, demo_db):
     assert not any("minh họa" in i.value for i in open_app(sc_db).info)
     at = open_app(demo_db)
