@@ -64,9 +64,16 @@ def _run(path: str, version: tuple, name: str, params: tuple,
     return runner.run(_connection(path, version, restriction), name, dict(params))
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _tree(path: str, version: tuple, restriction: scope.Restriction = scope.FULL) -> pd.DataFrame:
+    """The organization tree, held once per version and restriction: every run of every page reads it (sidebar,
+    options), and as a cached result it was unpickled each time (~295 k rows at national scale). Callers copy it."""
+    return runner.run(_connection(path, version, restriction), "units_tree", {})
+
+
 def _in_scope(cur, r: scope.Restriction, unit) -> str:
     """A unit the user may see: the one asked for when it is inside the scope, else the user's own unit."""
-    tree = _run(cur[0], cur[1], "units_tree", (), r)
+    tree = _tree(cur[0], cur[1], r)
     if unit in set(tree["unit_code"]) or search_key(unit) in set(tree["name_key"]):
         return unit
     access.refused(f"đơn vị {unit}", "ngoài phạm vi của tài khoản — thay bằng đơn vị của tài khoản")
@@ -118,7 +125,11 @@ def subject_names() -> dict[str, str]:
 
 def units() -> pd.DataFrame:
     """The organization tree in tree order (queries/units_tree.sql), indexed by nothing: use .set_index when needed."""
-    return query("units_tree")
+    cur = _current()
+    r = access.restriction()
+    if cur is None or r is None:
+        return pd.DataFrame(columns=list(runner.get("units_tree").columns))
+    return _tree(cur[0], cur[1], r).copy()
 
 
 def options() -> state.Options:
