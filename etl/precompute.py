@@ -179,6 +179,17 @@ def _insert_findings(con, rule, frames: list[pd.DataFrame]) -> None:
         con.unregister("_new_findings")
 
 
+def _spans(years: list[int], width: int) -> list[list[int]]:
+    """Sorted years cut into runs whose first and last are less than `width` apart."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y - runs[-1][0] < max(width, 1):
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return runs
+
+
 def _member_streaks(con, hint) -> None:
     row = con.execute("SELECT streak_years FROM commendation_rules WHERE rule_id = 'nam_nam_lien'").fetchall()
     n = int(row[0][0]) if row and row[0][0] else None
@@ -194,7 +205,7 @@ def _member_streaks(con, hint) -> None:
                     {"keep": years, "todo": todo})
     if n:
         sql = _sql("member_streaks")
-        for y in todo:       # one window at a time: its year range filters the scan of member_ratings
-            con.execute("INSERT INTO member_streaks BY NAME " + sql, {"year": y, "n": n})
+        for run in _spans(todo, 60 - n):       # the final years in one grouped pass (bits of a BIGINT: a short span)
+            con.execute("INSERT INTO member_streaks BY NAME " + sql, {"years": run, "n": n})
     _set_meta(con, "member_streaks_n", str(n))
     _set_meta(con, "member_streaks_years", json.dumps(years))
