@@ -329,6 +329,7 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                             [dt.datetime.now().isoformat(timespec="seconds")])
                 con.execute("COMMIT")
+                _log_phase("  committed")
                 con.execute("CHECKPOINT")
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -342,6 +343,11 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+
+
+def _log_phase(msg: str) -> None:
+    from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
+    _log(msg)
 
 
 def ensure(path: str | os.PathLike | None = None) -> Path:
