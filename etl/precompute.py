@@ -23,12 +23,14 @@ The tests compare the tables with the plain queries they replace (tests/queries/
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 DERIVED = Path(__file__).resolve().parent.parent / "queries" / "derived"
+AUDIT_MEMORY = os.environ.get("KIEMDIEM_AUDIT_MEMORY", "1200MB")      # DuckDB's budget while the findings run
 
 
 def _sql(name: str) -> str:
@@ -78,10 +80,17 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
     _quota_audit(con, hint)
     _log("  quota_audit built")
-    _findings(con, hint)      # after quota_audit: two rules read the quota audit
-    _log("  inspection_findings built")
-    _member_streaks(con, hint)
-    _log("  member_streaks built")
+    # The rules' result frames live in Python beside DuckDB's buffers: DuckDB gets a smaller budget meanwhile (it
+    # drops cached blocks, spills if it must), so that the load's peak stays under 4 GB at national scale.
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute("SET memory_limit = $m", {"m": AUDIT_MEMORY})
+    try:
+        _findings(con, hint)      # after quota_audit: two rules read the quota audit
+        _log("  inspection_findings built")
+        _member_streaks(con, hint)
+        _log("  member_streaks built")
+    finally:
+        con.execute("SET memory_limit = $m", {"m": limit})
     _unit_tree(con, hint)
     _log("  unit_tree built")
 
@@ -184,6 +193,17 @@ def _insert_findings(con, rule, frames: list[pd.DataFrame]) -> None:
         con.unregister("_new_findings")
 
 
+def _spans(years: list[int], width: int) -> list[list[int]]:
+    """Sorted years cut into runs whose first and last are less than `width` apart."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y - runs[-1][0] < max(width, 1):
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return runs
+
+
 def _member_streaks(con, hint) -> None:
     row = con.execute("SELECT streak_years FROM commendation_rules WHERE rule_id = 'nam_nam_lien'").fetchall()
     n = int(row[0][0]) if row and row[0][0] else None
@@ -199,8 +219,8 @@ def _member_streaks(con, hint) -> None:
                     {"keep": years, "todo": todo})
     if n:
         sql = _sql("member_streaks")
-        for y in todo:       # one window at a time: its year range filters the scan of member_ratings
-            con.execute("INSERT INTO member_streaks BY NAME " + sql, {"year": y, "n": n})
+        for run in _spans(todo, 60 - n):       # the final years in one grouped pass (bits of a BIGINT: a short span)
+            con.execute("INSERT INTO member_streaks BY NAME " + sql, {"years": run, "n": n})
     _set_meta(con, "member_streaks_n", str(n))
     _set_meta(con, "member_streaks_years", json.dumps(years))
 

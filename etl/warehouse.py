@@ -227,6 +227,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
     After a load that reports what it changed (derived_hint), only that is recomputed: the tree tables when unit
     versions changed (else only years that gained or lost data), rating counts for the years whose ratings changed.
     The result is the same as a full rebuild."""
+    from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
     hint = _derived_hint(con)
     tree_changed = hint is None or hint[0]
     if tree_changed:
@@ -242,6 +243,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
         only = f"year IN ({', '.join(str(y) for y in hint[1])})"
         con.execute(f"DELETE FROM record_counts WHERE {only}")
         con.execute("INSERT INTO record_counts " + _RECORD_COUNTS.format(only=only))
+    _log("  tree and record_counts built")
     con.execute("DELETE FROM unit_children")
     con.execute("INSERT INTO unit_children SELECT DISTINCT year, ancestor_code FROM unit_ancestors_by_year "
                 "WHERE distance = 1 ORDER BY 2, 1")
@@ -261,9 +263,11 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
         if todo:
             con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(
                 only=f"r.year IN ({', '.join(str(int(y)) for y in todo)})"))
+    _log("  subtree_counts built")
     # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
     from analysis import shortcomings
     shortcomings.rebuild(con)
+    _log("  shortcomings built")
     # Audits the pages only read (quota, inspection findings): etl/precompute.py.
     from etl import precompute
     precompute.rebuild(con, hint)
@@ -325,6 +329,7 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                             [dt.datetime.now().isoformat(timespec="seconds")])
                 con.execute("COMMIT")
+                _log_phase("  committed")
                 con.execute("CHECKPOINT")
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -338,6 +343,11 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+
+
+def _log_phase(msg: str) -> None:
+    from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
+    _log(msg)
 
 
 def ensure(path: str | os.PathLike | None = None) -> Path:

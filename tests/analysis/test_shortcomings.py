@@ -200,6 +200,33 @@ def test_scores_are_symmetric_and_ignore_how_the_text_was_typed():
     assert different < sc.REVIEW_THRESHOLD
 
 
+def test_all_units_at_once_score_the_pairs_of_block_unit_by_unit_bit_for_bit():
+    # Matcher.blocks (the load's path) against Matcher.block per unit (the definition): same pairs, same order,
+    # same floats — with units split across chunks and chunks holding several units.
+    d = pd.read_csv(PAIRS)
+    texts = list(dict.fromkeys(list(d["text_a"]) + list(d["text_b"])))
+    m = sc.Matcher().fit(texts)
+    rnd = np.random.default_rng(7)
+    sizes = rnd.integers(1, 9, 60)
+    units = np.repeat([f"U{k:03d}" for k in range(len(sizes))], sizes)
+    years = np.concatenate([np.sort(rnd.integers(2017, 2026, n)) for n in sizes]).astype(np.int64)
+    rows = rnd.integers(0, 12, len(units)).astype(np.int64)          # a few texts: many pairs score high
+    cats = np.array([None if rnd.random() < 0.7 else str(c) for c in rnd.choice(["xep_loai", "tu_tuong"],
+                                                                                 len(units))], dtype=object)
+    A, B, S = [], [], []
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    for s, e in zip(starts, np.r_[starts[1:], len(units)]):
+        a, b, x = m.block(rows[s:e], years[s:e], cats[s:e])
+        A.append(a + s)
+        B.append(b + s)
+        S.append(x)
+    for size in (4, 16, 10_000):
+        a, b, x = m.blocks(rows, years, units, cats, size=size)
+        assert len(a) > 20
+        assert a.tolist() == np.concatenate(A).tolist() and b.tolist() == np.concatenate(B).tolist()
+        assert x.tolist() == np.concatenate(S).tolist()
+
+
 # ───────────────────────────── chains ─────────────────────────────
 
 def _items(*specs) -> pd.DataFrame:
