@@ -22,6 +22,7 @@ The tests compare the tables with the plain queries they replace (tests/queries/
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -65,12 +66,13 @@ def missing(con) -> list[str]:
 
 
 def stale(db) -> bool:
-    """Whether a warehouse file lacks a table of this module or its findings were built from other rule files or
-    thresholds."""
+    """Whether a warehouse file lacks a table of this module, or its findings or tree were built from other rule files,
+    thresholds or statements."""
     from queries import composite
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return bool(missing(con)) or not composite.stored(con)
+        return (bool(missing(con)) or not composite.stored(con)
+                or (_meta(con, "unit_tree_key") or "") != _unit_tree_key(con))
     finally:
         con.close()
 
@@ -225,10 +227,16 @@ def _member_streaks(con, hint) -> None:
     _set_meta(con, "member_streaks_years", json.dumps(years))
 
 
+def _unit_tree_key(con) -> str:
+    """What unit_tree was built from besides the units: the years of the tree and the statement's text."""
+    years = sorted(_years(con, "unit_ancestors_by_year"))
+    return json.dumps({"years": years, "sql": hashlib.sha256(_sql("unit_tree").encode()).hexdigest()[:16]})
+
+
 def _unit_tree(con, hint) -> None:
-    years = json.dumps(sorted(_years(con, "unit_ancestors_by_year")))
-    if hint is not None and not hint[0] and _meta(con, "unit_tree_years") == years:
-        return      # neither the units nor the years of the tree changed
-    con.execute("DELETE FROM unit_tree")
-    con.execute("INSERT INTO unit_tree BY NAME SELECT * FROM (" + _sql("unit_tree") + ") ORDER BY tree_order")
-    _set_meta(con, "unit_tree_years", years)
+    key = _unit_tree_key(con)
+    if hint is not None and not hint[0] and _meta(con, "unit_tree_key") == key:
+        return      # neither the units, the years of the tree nor the statement changed
+    # replaced whole, with the statement's columns (a warehouse built by an earlier statement has other ones)
+    con.execute("CREATE OR REPLACE TABLE unit_tree AS SELECT * FROM (" + _sql("unit_tree") + ") ORDER BY tree_order")
+    _set_meta(con, "unit_tree_key", key)

@@ -368,7 +368,8 @@ CREATE TABLE IF NOT EXISTS unit_tree (
     children        INTEGER,
     descendants     INTEGER,
     path            VARCHAR,
-    tree_order      BIGINT NOT NULL
+    tree_order      BIGINT NOT NULL,
+    name_order      BIGINT            -- rank of the name in Vietnamese order (equal names, equal rank)
 );
 
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────

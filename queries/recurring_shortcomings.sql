@@ -48,6 +48,9 @@ cat_rank AS (      -- the chain's category: its most frequent one other than 'kh
                               ORDER BY (category = 'khac'), count(*) DESC, max(year) DESC, category) AS r
     FROM items GROUP BY chain_id, category
 ),
+category_order AS (
+    SELECT code, name, dense_rank() OVER (ORDER BY name COLLATE vi) AS name_order FROM shortcoming_categories
+),
 links AS (
     SELECT l.to_id, l.basis FROM shortcoming_links l WHERE l.status = 'lien_ket'
 ),
@@ -89,5 +92,7 @@ SELECT u.name AS unit, sc.name AS category, c.first_year, c.last_year, c.years,
 FROM kept c
 JOIN texts t ON t.chain_id = c.chain_id
 LEFT JOIN units u ON u.unit_code = c.unit_code
-LEFT JOIN shortcoming_categories sc ON sc.code = c.category_code
-ORDER BY c.years DESC, unresolved DESC, c.last_year DESC, unit COLLATE vi, category COLLATE vi, c.chain_id;
+LEFT JOIN unit_tree ut ON ut.unit_code = c.unit_code
+LEFT JOIN category_order sc ON sc.code = c.category_code
+-- names in Vietnamese order through their ranks (collating the names of 166 k rows took ~0.8 s)
+ORDER BY c.years DESC, unresolved DESC, c.last_year DESC, ut.name_order, sc.name_order, c.chain_id;

@@ -2,7 +2,9 @@
 -- title: Cây đơn vị, dựng sẵn
 -- description: Every unit with its depth and path from the top in today's tree, its parent, the number of its direct
 --   subordinate units (today or in any year's tree) and of all units under it today, and tree_order: its place when
---   each unit comes right after its parent and siblings in Vietnamese alphabetical order. Built by etl/precompute.py
+--   each unit comes right after its parent and siblings in Vietnamese alphabetical order; name_order: the rank of its
+--   name in Vietnamese alphabetical order (a query sorting many rows by unit name sorts this integer instead of
+--   collating each name). Built by etl/precompute.py
 --   into table unit_tree (at national scale the path and the counts took ~3 s per request); queries/units_tree.sql
 --   reads it. In a restricted connection queries/scope.py makes unit_tree a view of this statement over the user's
 --   own part of the tree, whose top becomes depth 0.
@@ -25,7 +27,8 @@ SELECT u.unit_code, u.name, u.name_key, p.depth::INTEGER AS depth, u.tree_level,
        u.kind, u.parent_code, pu.name AS parent_name, u.first_year::INTEGER AS first_year,
        u.last_year::INTEGER AS last_year, coalesce(k.n, 0)::INTEGER AS children,
        coalesce(b.n, 0)::INTEGER AS descendants, p.path,
-       row_number() OVER (ORDER BY p.path COLLATE vi, u.unit_code) AS tree_order
+       row_number() OVER (ORDER BY p.path COLLATE vi, u.unit_code) AS tree_order,
+       dense_rank() OVER (ORDER BY u.name COLLATE vi) AS name_order
 FROM units u
 JOIN paths p USING (unit_code)
 LEFT JOIN units pu ON pu.unit_code = u.parent_code

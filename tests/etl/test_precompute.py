@@ -45,3 +45,24 @@ def test_a_changed_threshold_makes_the_stored_findings_stale_until_rebuild(demo_
 def test_rebuild_of_a_missing_warehouse_is_a_message_not_a_traceback(tmp_path, capsys):
     assert cli.main(["rebuild", "--db", str(tmp_path / "khong_co.duckdb")]) == 2
     assert "Chưa có kho dữ liệu" in capsys.readouterr().out
+
+
+def test_a_tree_built_by_an_earlier_statement_is_replaced_by_rebuild(demo_db, tmp_path, capsys):
+    """A warehouse whose unit_tree came from another version of queries/derived/unit_tree.sql (other columns) is stale;
+    `rebuild --if-stale` replaces the table with the statement's columns."""
+    db = tmp_path / "kho.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE unit_tree DROP COLUMN name_order")
+    con.execute("UPDATE meta SET value = 'cũ' WHERE key = 'unit_tree_key'")
+    con.close()
+    assert precompute.stale(db)
+    assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
+    assert "Xong" in capsys.readouterr().out
+    assert not precompute.stale(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = [r[0] for r in con.execute("DESCRIBE unit_tree").fetchall()]
+        assert "name_order" in cols and con.execute("SELECT count(*) FROM unit_tree").fetchone()[0] > 10
+    finally:
+        con.close()
