@@ -12,6 +12,9 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
   ending at it (commendation rule 'nam_nam_lien'); a change in year y changes the streaks ending y … y + n − 1.
 * unit_tree (queries/derived/unit_tree.sql): the organization tree as the pages list it; rebuilt when the units or
   the years of the tree changed.
+* today_counts: queries/distribution.sql in today's structure of the latest year for every top-level unit and its
+  direct subordinates (the views that open the dashboard), computed by that query itself; rebuilt after any change of
+  data, tree or the query's text.
 * inspection_findings: every rule of the inspection catalog (queries/rules/*.sql) over every year, with the
   thresholds of the config file; meta 'findings_fingerprint' records which rule files and thresholds (queries/
   composite.py reads the table only while they match). After a load that changed some years, a rule runs again for
@@ -56,7 +59,7 @@ def _years(con, table: str) -> set[int]:
     return {int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {table}").fetchall()}
 
 
-TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree")
+TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree", "today_counts")
 
 
 def missing(con) -> list[str]:
@@ -72,7 +75,8 @@ def stale(db) -> bool:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return (bool(missing(con)) or not composite.stored(con)
-                or (_meta(con, "unit_tree_key") or "") != _unit_tree_key(con))
+                or (_meta(con, "unit_tree_key") or "") != _unit_tree_key(con)
+                or (_meta(con, "today_counts_key") or "") != _today_counts_key())
     finally:
         con.close()
 
@@ -95,6 +99,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
         con.execute("SET memory_limit = $m", {"m": limit})
     _unit_tree(con, hint)
     _log("  unit_tree built")
+    _today_counts(con, hint)
+    _log("  today_counts built")
 
 
 def _quota_audit(con, hint) -> None:
@@ -240,3 +246,24 @@ def _unit_tree(con, hint) -> None:
     # replaced whole, with the statement's columns (a warehouse built by an earlier statement has other ones)
     con.execute("CREATE OR REPLACE TABLE unit_tree AS SELECT * FROM (" + _sql("unit_tree") + ") ORDER BY tree_order")
     _set_meta(con, "unit_tree_key", key)
+
+
+def _today_counts_key() -> str:
+    from queries import runner
+    return hashlib.sha256(runner.get("distribution").sql.encode()).hexdigest()[:16]
+
+
+def _today_counts(con, hint) -> None:
+    """today_counts: the distribution query's own rows for the units it keeps ready (see queries/distribution.sql)."""
+    from queries import runner
+    key = _today_counts_key()
+    if hint is not None and not hint[0] and not hint[1] and _meta(con, "today_counts_key") == key:
+        return      # no data, tree or statement changed
+    q = runner.get("distribution")
+    params = runner.bind(q, {"view": "cau_truc_hien_tai", "tops": True})
+    con.execute("DELETE FROM today_counts")
+    con.execute("INSERT INTO today_counts SELECT coalesce($s_year, (SELECT max(year) FROM unit_ancestors_by_year)), "
+                "year, unit_code, subject, htxs, htt, ht, khtnv, total, not_rated, basis, note FROM ("
+                + q.sql.strip().rstrip(";") + ")",
+                {**params, "s_year": params["structure_year"]})
+    _set_meta(con, "today_counts_key", key)

@@ -372,6 +372,24 @@ CREATE TABLE IF NOT EXISTS unit_tree (
     name_order      BIGINT            -- rank of the name in Vietnamese order (equal names, equal rank)
 );
 
+-- Derived: queries/distribution.sql's rows in today's structure of the latest year (s_year) for every top-level unit
+-- and its direct subordinates, every year and subject — built by etl/precompute.py with that query itself (tops =
+-- true), read by it for those units (mapping every year onto today's units took ~2.5 s per request nationally).
+CREATE TABLE IF NOT EXISTS today_counts (
+    s_year      INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    subject     VARCHAR NOT NULL,
+    htxs        BIGINT,
+    htt         BIGINT,
+    ht          BIGINT,
+    khtnv       BIGINT,
+    total       BIGINT,
+    not_rated   BIGINT,
+    basis       VARCHAR,
+    note        VARCHAR
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

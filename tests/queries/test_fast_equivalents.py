@@ -64,6 +64,36 @@ def test_distribution_reads_the_same_as_its_plain_version(which, request):
         con.close()
 
 
+def test_distribution_today_reads_today_counts_for_the_units_it_keeps(sc_db, tmp_path):
+    """The stored rows are what the query returns for the top-level units and their subordinates in today's structure
+    of the latest year (a tampered table shows through), and nothing else reads them: another structure year, a
+    deeper unit and the view as reported are computed."""
+    import shutil
+    db = tmp_path / "w.duckdb"
+    shutil.copy(sc_db, db)
+    con = duckdb.connect(str(db))
+    try:
+        s_year, kept, top = con.execute(
+            "SELECT max(s_year), count(DISTINCT unit_code), min(unit_code) FILTER (u.parent_code IS NULL) "
+            "FROM today_counts JOIN units u USING (unit_code)").fetchone()
+        deep = con.execute("SELECT min(unit_code) FROM unit_ancestors_by_year WHERE year = ? AND distance = 2",
+                           [s_year]).fetchone()[0]
+        assert kept >= 2 and top and deep
+        calls = [{"view": "cau_truc_hien_tai"}, {"view": "cau_truc_hien_tai", "parent": top},
+                 {"view": "cau_truc_hien_tai", "unit": deep}, {"view": "cau_truc_hien_tai", "structure_year": s_year - 1},
+                 {}, {"parent": top}]
+        before = [runner.run(con, "distribution", c) for c in calls]
+        con.execute("UPDATE today_counts SET htxs = htxs + 1000")
+        after = [runner.run(con, "distribution", c) for c in calls]
+    finally:
+        con.close()
+    for c, b, a in zip(calls, before, after):
+        assert len(b) > 0, c
+        if c in calls[:2]:
+            assert (a["htxs"] == b["htxs"] + 1000).all(), c
+        else:
+            pd.testing.assert_frame_equal(a, b, obj=str(c))
+
 
 def quota_grid(con) -> list[dict]:
     top = [r[0] for r in con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1").fetchall()]
