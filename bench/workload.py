@@ -17,7 +17,7 @@ PAGES_PASS_YEAR = {"anomalies", "five_year_excellent", "exemplary_candidates", "
 # Extra calls a page makes with other parameters than the plain ones.
 VARIANTS = {
     "distribution": [{"view": "cau_truc_hien_tai"}, {"parent": "@province", "unit": None}],
-    "recurring_shortcomings": [{"min_years": 1}],
+    "recurring_shortcomings": [{"min_years": 1, "texts": False}],      # the units section (no wording)
 }
 
 

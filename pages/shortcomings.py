@@ -168,7 +168,7 @@ elif section == "lap_lai":
                     saved(f"Đã ghi {fmt.number(n)} quyết định “hai hạn chế khác nhau”.")
 
 elif section == "don_vi":
-    every = data.query("recurring_shortcomings", subject=f.subject, min_years=1, **scope)
+    every = data.query("recurring_shortcomings", subject=f.subject, min_years=1, texts=False, **scope)
     counts = every.groupby(["unit_code", "unit"], sort=False)["years"].max().reset_index() \
         .sort_values(["years", "unit"], ascending=[False, True], kind="stable")
     names = dict(zip(counts["unit_code"], counts["unit"]))

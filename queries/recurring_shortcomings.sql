@@ -17,12 +17,14 @@
 -- param: min_years int optional — số năm tối thiểu (mặc định 2)
 -- param: unresolved bool optional — chỉ các chuỗi chưa khắc phục
 -- param: subject text optional — mã đối tượng: chuỗi có hạn chế của đối tượng này (không ghi đối tượng: luôn tính)
+-- param: texts bool optional — kèm lời văn từng năm (mặc định có; không: cột texts để trống, nhanh hơn nhiều)
 -- columns: unit, category, first_year, last_year, years, consecutive, latest_status, texts, unit_code,
 --   category_code, unresolved, fixed_then_recurred, confirmed_links, chain_id, latest_status_code
 WITH p AS (
     SELECT CAST($unit AS VARCHAR) AS unit, CAST($from_year AS INTEGER) AS y0, CAST($to_year AS INTEGER) AS y1,
            CAST($category AS VARCHAR) AS category, coalesce(CAST($min_years AS INTEGER), 2) AS min_years,
-           coalesce(CAST($unresolved AS BOOLEAN), false) AS only_open, CAST($subject AS VARCHAR) AS subject
+           coalesce(CAST($unresolved AS BOOLEAN), false) AS only_open, CAST($subject AS VARCHAR) AS subject,
+           coalesce(CAST($texts AS BOOLEAN), true) AS with_texts
 ),
 roots AS (
     SELECT u.unit_code FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
@@ -75,12 +77,12 @@ kept AS (
       AND (NOT p.only_open OR c.latest_status IS DISTINCT FROM 'da_khac_phuc')
 ),
 texts AS (         -- each year's wording, in (year, item) order, for the chains kept only: a list sorted per chain
-                   -- (an ordered string_agg over every chain took ~1 s nationally)
+                   -- (an ordered string_agg over every chain took ~1 s nationally); none when not asked for
     SELECT i.chain_id,
            list_aggr(list_transform(list_sort(list({'y': i.year, 'id': i.item_id, 't': i.text})),
                                     lambda x: x.y || ': ' || x.t), 'string_agg', ' | ') AS texts
-    FROM items i LEFT JOIN links l ON l.to_id = i.item_id
-    WHERE i.chain_id IN (SELECT chain_id FROM kept)
+    FROM items i, p
+    WHERE p.with_texts AND i.chain_id IN (SELECT chain_id FROM kept)
     GROUP BY i.chain_id
 )
 SELECT u.name AS unit, sc.name AS category, c.first_year, c.last_year, c.years,
@@ -90,7 +92,7 @@ SELECT u.name AS unit, sc.name AS category, c.first_year, c.last_year, c.years,
        c.category_code, (c.latest_status IS DISTINCT FROM 'da_khac_phuc') AS unresolved,
        c.fixed_then_recurred, c.confirmed_links, c.chain_id, c.latest_status AS latest_status_code
 FROM kept c
-JOIN texts t ON t.chain_id = c.chain_id
+LEFT JOIN texts t ON t.chain_id = c.chain_id
 LEFT JOIN units u ON u.unit_code = c.unit_code
 LEFT JOIN unit_tree ut ON ut.unit_code = c.unit_code
 LEFT JOIN category_order sc ON sc.code = c.category_code

@@ -384,6 +384,11 @@ def test_recurrence_per_unit_and_category_across_a_merger(small_db):
     assert len(run(small_db, "recurring_shortcomings", subject="tccsd")) == len(rec)
     assert run(small_db, "recurring_shortcomings", subject="dang_vien").empty
     assert set(run(small_db, "recurring_shortcomings", category="sinh_hoat_chi_bo")["unit_code"]) == {"D"}
+    # without the wording (the page's list of units): the same chains, texts empty
+    bare = run(small_db, "recurring_shortcomings", min_years=1, texts=False)
+    full = run(small_db, "recurring_shortcomings", min_years=1)
+    assert len(full) > len(rec) and bare["texts"].isna().all()
+    pd.testing.assert_frame_equal(bare.drop(columns="texts"), full.drop(columns="texts"))
 
 
 def test_timeline_trend_chain_and_suggestions(small_db):
