@@ -15,6 +15,9 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
 * today_counts: queries/distribution.sql in today's structure of the latest year for every top-level unit and its
   direct subordinates (the views that open the dashboard), computed by that query itself; rebuilt after any change of
   data, tree or the query's text.
+* chain_summary: queries/recurring_shortcomings.sql over every year (every chain, with its wording), computed by
+  that query itself; rebuilt when the shortcomings, chains or links change (queries/derived/chain_fingerprint.sql) or
+  the query's text does.
 * inspection_findings: every rule of the inspection catalog (queries/rules/*.sql) over every year, with the
   thresholds of the config file; meta 'findings_fingerprint' records which rule files and thresholds (queries/
   composite.py reads the table only while they match). After a load that changed some years, a rule runs again for
@@ -59,7 +62,7 @@ def _years(con, table: str) -> set[int]:
     return {int(r[0]) for r in con.execute(f"SELECT DISTINCT year FROM {table}").fetchall()}
 
 
-TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree", "today_counts")
+TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree", "today_counts", "chain_summary")
 
 
 def missing(con) -> list[str]:
@@ -76,7 +79,8 @@ def stale(db) -> bool:
     try:
         return (bool(missing(con)) or not composite.stored(con)
                 or (_meta(con, "unit_tree_key") or "") != _unit_tree_key(con)
-                or (_meta(con, "today_counts_key") or "") != _today_counts_key())
+                or (_meta(con, "today_counts_key") or "") != _today_counts_key()
+                or (_meta(con, "chain_summary_key") or "") != _chain_summary_key(con))
     finally:
         con.close()
 
@@ -101,6 +105,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
     _log("  unit_tree built")
     _today_counts(con, hint)
     _log("  today_counts built")
+    _chain_summary(con)
+    _log("  chain_summary built")
 
 
 def _quota_audit(con, hint) -> None:
@@ -267,3 +273,24 @@ def _today_counts(con, hint) -> None:
                 + q.sql.strip().rstrip(";") + ")",
                 {**params, "s_year": params["structure_year"]})
     _set_meta(con, "today_counts_key", key)
+
+
+def _chain_summary_key(con) -> str:
+    from queries import runner
+    sql = hashlib.sha256(runner.get("recurring_shortcomings").sql.encode()).hexdigest()[:16]
+    return sql + "|" + str(con.execute(_sql("chain_fingerprint")).fetchall()[0][0])
+
+
+def _chain_summary(con) -> None:
+    """chain_summary: every chain as recurring_shortcomings computes it over every year (the query reads the table
+    when asked for the whole range; while it is empty the query computes)."""
+    from queries import runner
+    key = _chain_summary_key(con)
+    if _meta(con, "chain_summary_key") == key:
+        return      # the same shortcomings, chains, links and statement
+    q = runner.get("recurring_shortcomings")
+    con.execute("DELETE FROM chain_summary")
+    con.execute("INSERT INTO chain_summary SELECT chain_id, unit_code, category_code, first_year, last_year, years, "
+                "latest_status_code, fixed_then_recurred, confirmed_links, texts FROM ("
+                + q.sql.strip().rstrip(";") + ")", runner.bind(q, {"min_years": 1}))
+    _set_meta(con, "chain_summary_key", key)

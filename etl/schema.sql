@@ -390,6 +390,22 @@ CREATE TABLE IF NOT EXISTS today_counts (
     note        VARCHAR
 );
 
+-- Derived: every chain of recurring shortcomings over the whole range of years, as queries/recurring_shortcomings.sql
+-- computes it (built by etl/precompute.py with that query itself, min_years = 1; the query reads it when asked for
+-- the whole range). latest_status is the code (da_khac_phuc …), texts the wording of each year.
+CREATE TABLE IF NOT EXISTS chain_summary (
+    chain_id            VARCHAR NOT NULL,
+    unit_code           VARCHAR,
+    category_code       VARCHAR,
+    first_year          INTEGER,
+    last_year           INTEGER,
+    years               INTEGER,
+    latest_status       VARCHAR,
+    fixed_then_recurred INTEGER,
+    confirmed_links     INTEGER,
+    texts               VARCHAR
+);
+
 -- ───────────── recurring shortcomings (analysis/shortcomings.py) ─────────────
 -- Derived from shortcomings and review_suggestions by analysis.shortcomings.rebuild (called by rebuild_derived);
 -- recomputed only when those rows, the taxonomy or the matcher change. Items are keyed by unit, year and a hash of

@@ -60,8 +60,9 @@ FULL = Restriction()
 #               rows); in a connection restricted to some units that statement runs over the user's views instead
 #               (a stored path or count would show the part of the tree above the user's root)
 #   whole       a table etl/precompute.py builds over the whole warehouse that a query reads only when it holds
-#               what the query needs (today_counts); empty in a connection restricted to some units, where the query
-#               computes from the user's views instead (sums over whole subtrees would count rows outside the scope)
+#               what the query needs (today_counts, chain_summary); empty in a connection restricted to some units,
+#               where the query computes from the user's views instead (a stored sum or chain would take in rows
+#               outside the scope)
 TABLES = {
     "meta": "meta",
     "levels": "reference", "level_labels": "reference", "subjects": "reference", "tree_levels": "reference",
@@ -79,6 +80,7 @@ TABLES = {
     "member_streaks": "members",                                      # derived (etl/precompute.py)
     "unit_tree": "computed",                                          # derived (etl/precompute.py)
     "today_counts": "whole",                                          # derived (etl/precompute.py)
+    "chain_summary": "whole",                                         # derived (etl/precompute.py)
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
     "rejected_rows": "rejects",

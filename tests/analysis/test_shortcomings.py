@@ -552,6 +552,14 @@ def test_decisions_are_stored_with_who_and_when_and_rebuild_the_chains(demo_copy
     chain = run(demo_copy, "shortcoming_chain", chain=_chain_id(demo_copy, yes["to_id"]))
     row = chain.set_index("item_id").loc[yes["to_id"]]
     assert row["decided_by"] == "Nguyễn Văn Kiểm" and row["basis"] == "xac_nhan"
+    # the chains kept ready (chain_summary, read over the whole range) follow the decision: the confirmed link counts
+    # there as it does when the chains are computed for a range
+    rec = run(demo_copy, "recurring_shortcomings", min_years=1).set_index("chain_id")
+    assert rec.loc[_chain_id(demo_copy, yes["to_id"]), "confirmed_links"] == 1
+    con = warehouse.connect_readonly(demo_copy)
+    assert con.execute("SELECT confirmed_links FROM chain_summary WHERE chain_id = ?",
+                       [_chain_id(demo_copy, yes["to_id"])]).fetchone()[0] == 1
+    con.close()
     # the latest decision counts; an unknown one is refused before anything is written
     sc.save_decisions(demo_copy, [{"from_id": yes["from_id"], "to_id": yes["to_id"], "decision": sc.REJECTED}])
     dec = run(demo_copy, "shortcoming_decisions")

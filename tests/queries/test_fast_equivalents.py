@@ -266,3 +266,41 @@ def test_units_tree_reads_the_same_as_its_plain_version(which, request):
         if r.roots:
             assert set(fast.loc[fast["depth"] == 0, "unit_code"]) == set(r.roots)
         con.close()
+
+
+def test_recurring_shortcomings_reads_the_same_as_its_plain_version(demo_db, tmp_path):
+    """Over the whole range the chains come from chain_summary (built at load time by the query itself): the same rows
+    in the same order as computing them, for every filter; a narrower range is computed (a tampered table does not
+    show through there, and does over the whole range — the table is really read)."""
+    import shutil
+    db = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    try:
+        y0, y1 = con.execute("SELECT min(year), max(year) FROM shortcoming_items").fetchone()
+        assert con.execute("SELECT count(*) FROM chain_summary").fetchone()[0] > 0
+        top = con.execute("SELECT unit_code FROM units WHERE parent_code IS NULL ORDER BY 1 LIMIT 1").fetchone()[0]
+        busy = [r[0] for r in con.execute("SELECT unit_code FROM shortcoming_items GROUP BY 1 "
+                                          "ORDER BY count(*) DESC, 1 LIMIT 2").fetchall()]
+        inner = con.execute("SELECT a.ancestor_code FROM unit_ancestors a JOIN shortcoming_items i USING (unit_code) "
+                            "WHERE a.distance = 1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+        grid = [{}, {"min_years": 1}, {"from_year": y0, "to_year": y1}, {"min_years": 1, "texts": False},
+                {"subject": "tccsd"}, {"subject": "dang_vien", "min_years": 1}, {"unresolved": True},
+                {"category": "sinh_hoat_chi_bo", "min_years": 1}, {"unit": top}, {"unit": inner, "min_years": 1},
+                *({"unit": u, "min_years": 1, "subject": "tccsd"} for u in busy),
+                {"from_year": y0 + 1}, {"to_year": y1 - 1, "min_years": 1}, {"unit": inner, "from_year": y0 + 1}]
+        seen = 0
+        for params in grid:
+            fast = runner.run(con, "recurring_shortcomings", params)
+            plain = run_plain(con, "recurring_shortcomings", params)
+            same_order(fast, plain, ["years", "unresolved", "last_year", "unit", "category", "chain_id"],
+                       f"recurring_shortcomings {params}")
+            seen += len(fast)
+        assert seen > 100
+        con.execute("UPDATE chain_summary SET confirmed_links = confirmed_links + 100")
+        assert (runner.run(con, "recurring_shortcomings", {})["confirmed_links"] >= 100).all()
+        narrow = {"from_year": y0 + 1}
+        pd.testing.assert_frame_equal(runner.run(con, "recurring_shortcomings", narrow),
+                                      run_plain(con, "recurring_shortcomings", narrow))
+    finally:
+        con.close()
