@@ -66,6 +66,7 @@ FINDING_TYPES = {   # the `findings` view: fixed types, also when no rule found 
     "rule": "string", "severity": "string", "year": "Int64", "unit_code": "string", "subject": "string",
     "subject_key": "string", "detail": "string", "basis": "string", "load_id": "Int64", "source_sheet": "string",
     "source_row": "Int64", "title": "string", "document": "string",
+    "seq": "Int64",     # the row's place in its rule's findings of that year (what orders ties)
 }
 CATALOG_TYPES = {
     "rule": "string", "title": "string", "years": "string", "severity": "string", "severity_by_year": "string",
@@ -332,7 +333,7 @@ def stored(con: duckdb.DuckDBPyConnection, folder: str = "rules") -> bool:
 
 def _stored_params(all_rules: dict[str, Rule], wanted: str | None, year: int | None, severity: str | None) -> dict:
     chosen = [r.id for r in _selected(all_rules, wanted)] if wanted else None
-    return {"rules": chosen, "year": year, "severity": severity, "order": list(all_rules)}
+    return {"rules": chosen, "year": year, "severity": severity}
 
 
 def findings(con: duckdb.DuckDBPyConnection, wanted: str | None = None, year: int | None = None,
@@ -345,11 +346,17 @@ def findings(con: duckdb.DuckDBPyConnection, wanted: str | None = None, year: in
                               _stored_params(all_rules, wanted, year, severity))
         finally:
             cur.close()
-        return _typed(df, FINDING_TYPES)
+        order = {rid: i for i, rid in enumerate(all_rules)}       # catalog order, year, each rule's own order
+        df = df.assign(_o=df["rule"].map(order)).sort_values(["_o", "year", "seq"], kind="stable")
+        return _typed(df.drop(columns="_o"), FINDING_TYPES)
     conf, sources = config(), {}
     parts = [run_rule(con, r, year, severity, conf, sources) for r in _selected(all_rules, wanted)]
     parts = [f for f in parts if len(f)]
-    return pd.concat(parts, ignore_index=True) if parts else _typed(pd.DataFrame(), FINDING_TYPES)
+    if not parts:
+        return _typed(pd.DataFrame(), FINDING_TYPES)
+    df = pd.concat(parts, ignore_index=True)
+    df["seq"] = df.groupby(["rule", "year"], dropna=False).cumcount().astype("Int64")    # as stored (precompute)
+    return df
 
 
 def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.DataFrame:
