@@ -180,4 +180,6 @@ FROM counted c
 JOIN target t ON t.unit_code = c.unit_code
 JOIN units u ON u.unit_code = t.unit_code
 JOIN subjects s ON s.code = c.subject
-ORDER BY t.name COLLATE vi, t.unit_code, c.year, s.sort_order;
+LEFT JOIN unit_tree ut ON ut.unit_code = t.unit_code
+-- names in Vietnamese order through their ranks (collating 1.6 M names when today_counts is built took 3.5 s)
+ORDER BY ut.name_order, t.unit_code, c.year, s.sort_order;
