@@ -38,4 +38,7 @@ FROM excellent e
 LEFT JOIN units pu ON pu.unit_code = e.parent_code
 LEFT JOIN five f ON f.unit_code = e.unit_code AND f.subject = e.subject
 LEFT JOIN commendation_rules r ON r.subject = e.subject AND r.base = 'htxs'
-ORDER BY e.subject, pu.name COLLATE vi, five_years DESC, e.score DESC NULLS LAST, e.name COLLATE vi, e.unit_code;
+LEFT JOIN unit_tree pt ON pt.unit_code = e.parent_code
+LEFT JOIN unit_tree et ON et.unit_code = e.unit_code
+-- names in Vietnamese order through their ranks (unit_tree.name_order: collating ~50 k names took ~50 ms)
+ORDER BY e.subject, pt.name_order, five_years DESC, e.score DESC NULLS LAST, et.name_order, e.unit_code;

@@ -55,6 +55,6 @@ streaks AS (
 )
 SELECT s.kind, s.subject, s.subject_key, s.unit_code, u.name AS unit,
        s.first_year::INTEGER AS first_year, s.last_year::INTEGER AS last_year, s.years::INTEGER AS years
-FROM streaks s JOIN units u USING (unit_code), p
+FROM streaks s JOIN units u USING (unit_code) LEFT JOIN unit_tree ut USING (unit_code), p
 WHERE s.years = p.n AND (p.unit IS NULL OR s.unit_code IN (SELECT unit_code FROM scope))
-ORDER BY s.kind DESC, u.name COLLATE vi, s.subject_key;
+ORDER BY s.kind DESC, ut.name_order, s.subject_key;      -- (the name's rank: collating ~50 k names took ~50 ms)
