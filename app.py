@@ -8,6 +8,8 @@ a page that starts with controls.current() then hands over to this script (see u
 Who may open which page is data (data/reference/role_pages.csv, see ui/access.py): the navigation lists only the
 user's pages, a page outside them refuses itself, and before sign-in every URL shows the login form.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from ui import access, controls, data, state, view
@@ -33,11 +35,19 @@ access.register_pages(PAGES)
 user = access.gate(PAGES, data.is_demo)     # the signed-in user, or the login form and a stop
 shown = access.visible(PAGES, user)
 
-nav = st.navigation({
-    section: [st.Page(file, title=title, icon=icon, default=(i == 0))
-              for i, (sec, file, title, icon) in enumerate(shown) if sec == section]
-    for section in SECTIONS if any(p[0] == section for p in shown)
-})
+# The home page is served at "/", yet reserves its file's name (/overview) without serving it: that address, which
+# every other page's follows, showed Streamlit's English "Page not found". So the home page reserves another name and
+# a hidden page at its file's name opens it.
+HOME_RESERVED = "trang_chu"
+pages = [(sec, st.Page(file, title=title, icon=icon, default=(i == 0), url_path=HOME_RESERVED if i == 0 else None))
+         for i, (sec, file, title, icon) in enumerate(shown)]
+menu = {section: [pg for sec, pg in pages if sec == section]
+        for section in SECTIONS if any(sec == section for sec, _ in pages)}
+if pages:
+    home = pages[0][1]
+    menu[pages[0][0]].append(st.Page(lambda: st.switch_page(home), title=home.title,
+                                     url_path=Path(shown[0][1]).stem, visibility="hidden"))
+nav = st.navigation(menu)
 with controls.app_run():
     view.app_style()
     data.demo_banner()

@@ -74,3 +74,12 @@ def test_the_page_in_the_browser_speaks_vietnamese(server, page, path):
     words = "\n".join([shown["main"], shown["sidebar"], *(c for h, c in cells if not h.startswith("Mã"))])
     raw = sorted({m.group(0) for m in RAW.finditer(words)})
     assert not raw, f"raw codes on /{path}: {raw}"
+
+
+def test_the_home_page_opens_under_its_own_name_too(server, page):
+    """The overview is the home page ("/"); a link or a bookmark to /overview — its file's name, which every other
+    page's address follows — opens it too, instead of Streamlit's English "Page not found"."""
+    steps.opened(page, f"{server}/overview")
+    shown = page.evaluate(SHOWN_JS)
+    assert not shown["notFound"] and not shown["exceptions"]
+    assert steps.h1(page) == "Tổng quan kết quả xếp loại"
