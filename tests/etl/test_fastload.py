@@ -410,3 +410,26 @@ def test_a_probed_csv_table_name_is_built_from_an_integer_only():
     for bad in ("7; DROP TABLE member_ratings", -1, 2.0, True, None):
         with pytest.raises(ValueError):
             fastload._source_table(bad)
+
+
+def test_same_shaped_parquet_files_read_as_one_scan_give_identical_results(tmp_path, files, monkeypatch):
+    """Several Parquet files of one shape are checked through one read_parquet over their list (fastload
+    _many_parquet): the dirty typed file cut in three (a blank row and a member repeated across files added) gives
+    what the row path gives, rejects and rows alike."""
+    src = next(p for p in files["first"] if p.suffix == ".parquet" and p.name.startswith("dang_vien"))
+    table = pq.read_table(src)
+    n = table.num_rows
+    parts = [table.slice(0, n // 3), table.slice(n // 3, n // 3), table.slice(2 * (n // 3))]
+    blank = pa.table({c: pa.nulls(1, table.schema.field(c).type) for c in table.column_names})
+    parts[1] = pa.concat_tables([parts[1], blank, table.slice(0, 1)])     # a blank row, then a repeated member
+    out = tmp_path / "parts"
+    out.mkdir()
+    paths = []
+    for i, part in enumerate(parts):
+        paths.append(out / f"dang_vien_2022_P{i}.parquet")
+        pq.write_table(part, paths[-1])
+    seen = []
+    real = fastload._many_parquet
+    monkeypatch.setattr(fastload, "_many_parquet", lambda s: seen.append(len(s)) or real(s))
+    both(tmp_path, [([p for p in files["first"] if p != src] + paths, {})])
+    assert 3 in seen                        # the three files were read as one relation
