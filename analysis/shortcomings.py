@@ -748,6 +748,17 @@ def _fingerprint(con) -> str:
     return hashlib.md5("|".join(map(str, parts)).encode()).hexdigest()
 
 
+_CHAINS_KEY = "shortcoming_chains_key"
+
+
+def _chains_key(con, fp: str) -> str:
+    """What the links and chains were built from besides the items and candidates (fingerprint `fp`): every decision
+    row and the code of this module."""
+    rows = con.execute("SELECT count(*), coalesce(sum(hash(d)), 0) FROM shortcoming_decisions d").fetchall()[0]
+    code = hashlib.md5(Path(__file__).read_bytes()).hexdigest()
+    return hashlib.md5("|".join(map(str, [fp, code, *rows])).encode()).hexdigest()
+
+
 def _replace(con, table: str, df: pd.DataFrame, columns: list[str]) -> None:
     con.execute(f"DELETE FROM {table}")
     if len(df):
@@ -867,12 +878,13 @@ def _followups(con, items: pd.DataFrame, sug: pd.DataFrame, matcher: Matcher, ro
 def rebuild(con, force: bool = False) -> dict:
     """Recompute the derived shortcoming tables inside the caller's transaction. Items, candidate pairs and
     suggestion follow-ups are recomputed only when the loaded texts (or the taxonomy, or the matcher) changed;
-    links and chains always (they depend on the decisions people make). Returns timings in seconds."""
+    links and chains when the decisions people make (or this module) changed too. Returns timings in seconds."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     fp = _fingerprint(con)
     old = con.execute("SELECT value FROM meta WHERE key = ?", [_FINGERPRINT_KEY]).fetchall()
-    if force or not old or old[0][0] != fp:
+    recomputed = force or not old or old[0][0] != fp     # (then the links are the bare candidates again)
+    if recomputed:
         cats = taxonomy()
         _replace(con, "shortcoming_categories",
                  pd.DataFrame({"code": [c.code for c in cats], "name": [c.name for c in cats],
@@ -915,11 +927,17 @@ def rebuild(con, force: bool = False) -> dict:
         _replace(con, "shortcoming_links", cand.assign(status="khong_dung", basis=None), LINK_COLUMNS)
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_FINGERPRINT_KEY, fp])
     t1 = time.perf_counter()
-    items = con.execute("SELECT item_id, year FROM shortcoming_items").df()
-    cand = con.execute("SELECT from_id, to_id, unit_code, year_from, year_to, score FROM shortcoming_links").df()
-    res = build_chains(items, cand, latest_decisions(con))
-    _replace(con, "shortcoming_links", res.links, LINK_COLUMNS)
-    _replace(con, "shortcoming_chain_items", res.chains, ["item_id", "chain_id", "position", "chain_length"])
+    # Links and chains are a function of the items, the candidate pairs (both fixed by the fingerprint above), the
+    # people's decisions and this module's code: recomputed when one of them changed.
+    chains_key = _chains_key(con, fp)
+    old_chains = con.execute("SELECT value FROM meta WHERE key = ?", [_CHAINS_KEY]).fetchall()
+    if recomputed or not old_chains or old_chains[0][0] != chains_key:
+        items = con.execute("SELECT item_id, year FROM shortcoming_items").df()
+        cand = con.execute("SELECT from_id, to_id, unit_code, year_from, year_to, score FROM shortcoming_links").df()
+        res = build_chains(items, cand, latest_decisions(con))
+        _replace(con, "shortcoming_links", res.links, LINK_COLUMNS)
+        _replace(con, "shortcoming_chain_items", res.chains, ["item_id", "chain_id", "position", "chain_length"])
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_CHAINS_KEY, chains_key])
     timings["chuoi"] = time.perf_counter() - t1
     timings["tong"] = time.perf_counter() - t0
     return timings

@@ -11,7 +11,7 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
 * member_streaks (queries/derived/member_streaks.sql): for every year, the members HTXS in each of the n years
   ending at it (commendation rule 'nam_nam_lien'); a change in year y changes the streaks ending y … y + n − 1.
 * unit_tree (queries/derived/unit_tree.sql): the organization tree as the pages list it; rebuilt when the units or
-  the years of the tree changed.
+  the epochs of the tree that have data changed (a year added inside an epoch that has data leaves it as it is).
 * today_counts: queries/distribution.sql in today's structure of the latest year for every top-level unit and its
   direct subordinates (the views that open the dashboard), computed by that query itself; rebuilt after any change of
   data, tree or the query's text.
@@ -239,16 +239,30 @@ def _member_streaks(con, hint) -> None:
     _set_meta(con, "member_streaks_years", json.dumps(years))
 
 
+# The epochs of the tree that have data, each named by its first year: the trees of the years of one epoch are the
+# same (etl/warehouse.py copies one tree to every year of an epoch), so unit_tree — which reads the years' trees only
+# for each unit's direct subordinates in any year — changes with the units or with this set, not with every year.
+_TREE_EPOCHS = """
+    WITH bounds AS (
+        SELECT DISTINCT coalesce(first_year, 0) AS b FROM unit_versions
+        UNION SELECT DISTINCT coalesce(last_year, 9999) + 1 FROM unit_versions
+    )
+    SELECT DISTINCT (SELECT max(b) FROM bounds WHERE b <= y.year) AS epoch
+    FROM (SELECT DISTINCT year FROM unit_ancestors_by_year) y ORDER BY epoch
+"""
+
+
 def _unit_tree_key(con) -> str:
-    """What unit_tree was built from besides the units: the years of the tree and the statement's text."""
-    years = sorted(_years(con, "unit_ancestors_by_year"))
-    return json.dumps({"years": years, "sql": hashlib.sha256(_sql("unit_tree").encode()).hexdigest()[:16]})
+    """What unit_tree was built from besides the units: the epochs of the tree that have data (see _TREE_EPOCHS) and
+    the statement's text."""
+    epochs = [r[0] for r in con.execute(_TREE_EPOCHS).fetchall()]
+    return json.dumps({"epochs": epochs, "sql": hashlib.sha256(_sql("unit_tree").encode()).hexdigest()[:16]})
 
 
 def _unit_tree(con, hint) -> None:
     key = _unit_tree_key(con)
     if hint is not None and not hint[0] and _meta(con, "unit_tree_key") == key:
-        return      # neither the units, the years of the tree nor the statement changed
+        return      # neither the units, the epochs of the tree with data nor the statement changed
     # replaced whole, with the statement's columns (a warehouse built by an earlier statement has other ones)
     con.execute("CREATE OR REPLACE TABLE unit_tree AS SELECT * FROM (" + _sql("unit_tree") + ") ORDER BY tree_order")
     _set_meta(con, "unit_tree_key", key)

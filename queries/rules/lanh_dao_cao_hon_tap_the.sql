@@ -9,10 +9,23 @@
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
-WITH led AS (
-    SELECT c.year, c.unit_code, max(c.level) AS worst,
+WITH led AS (      -- the worst collective rating of each unit and year
+    SELECT c.year, c.unit_code, max(c.level) AS worst
+    FROM collective_ratings c JOIN subjects s ON s.code = c.subject JOIN levels l ON l.level = c.level
+    WHERE c.year BETWEEN $first_year AND $last_year
+    GROUP BY ALL
+),
+hits AS (
+    SELECT m.year, m.led_unit_code, m.member_key, m.level, m.load_id, m.source_sheet, m.source_row
+    FROM member_ratings m JOIN led d ON d.unit_code = m.led_unit_code AND d.year = m.year
+    WHERE m.year BETWEEN $first_year AND $last_year AND m.led_unit_code IS NOT NULL AND d.worst < 4
+      AND m.level < d.worst
+),
+texts AS (         -- the collective ratings in words, only for the units and years with a finding
+    SELECT c.year, c.unit_code,
            string_agg(concat(lower(s.name), ' ', l.short), ', ' ORDER BY s.sort_order) AS ratings
     FROM collective_ratings c JOIN subjects s ON s.code = c.subject JOIN levels l ON l.level = c.level
+    JOIN (SELECT DISTINCT year, led_unit_code FROM hits) h ON h.year = c.year AND h.led_unit_code = c.unit_code
     WHERE c.year BETWEEN $first_year AND $last_year
     GROUP BY ALL
 )
@@ -20,9 +33,8 @@ SELECT m.year, m.led_unit_code AS unit_code, 'can_bo_lanh_dao' AS subject, m.mem
        concat('Người đứng đầu ', left(m.member_key, 8), ' xếp ', l.short, ', cao hơn tập thể ',
               coalesce(u.name, m.led_unit_code), ' (', d.ratings, ')') AS detail,
        'ho_so_ca_nhan, ho_so_tap_the' AS basis, m.load_id, m.source_sheet, m.source_row
-FROM member_ratings m
-JOIN led d ON d.unit_code = m.led_unit_code AND d.year = m.year
+FROM hits m
+JOIN texts d ON d.unit_code = m.led_unit_code AND d.year = m.year
 JOIN levels l ON l.level = m.level
 LEFT JOIN units u ON u.unit_code = m.led_unit_code
-WHERE m.year BETWEEN $first_year AND $last_year AND d.worst < 4 AND m.level < d.worst
 ORDER BY m.year, m.led_unit_code, m.member_key;

@@ -26,5 +26,5 @@ JOIN failed f ON f.unit_code = m.led_unit_code AND f.year = m.year
 JOIN levels l ON l.level = m.level
 LEFT JOIN units u ON u.unit_code = m.led_unit_code
 LEFT JOIN units cb ON cb.unit_code = m.chi_bo_code
-WHERE m.year BETWEEN $first_year AND $last_year AND m.level < 4
+WHERE m.year BETWEEN $first_year AND $last_year AND m.led_unit_code IS NOT NULL AND m.level < 4
 ORDER BY m.year, m.led_unit_code, m.member_key;

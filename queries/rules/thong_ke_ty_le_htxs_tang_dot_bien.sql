@@ -14,29 +14,32 @@
 -- param: tang_toi_da float required — mức tăng tỷ lệ HTXS trong một năm được coi là đột biến (0,15 = 15 điểm %)
 -- param: quy_mo_toi_thieu int required — số được xếp loại tối thiểu mỗi năm để so sánh
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
-WITH grassroots AS (   -- each chi bộ's grassroots organization in the tree of each year
+WITH grassroots AS (   -- each chi bộ's grassroots organization in the tree of each year (series: the years of the
+                       -- range and the year before the first, the years a finding compares)
     SELECT a.year, a.unit_code, a.ancestor_code AS tccsd_code
     FROM unit_ancestors_by_year a JOIN units g ON g.unit_code = a.ancestor_code
-    WHERE g.tree_level IN ('dang_bo_co_so', 'chi_bo_co_so')
+    WHERE g.tree_level IN ('dang_bo_co_so', 'chi_bo_co_so') AND a.year BETWEEN $first_year - 1 AND $last_year
 ),
 series AS (
     SELECT g.tccsd_code AS unit_code, r.year, r.subject, sum(r.htxs) AS htxs,
            sum(r.htxs + r.htt + r.ht + r.khtnv) AS total, 'ho_so_ca_nhan' AS basis
     FROM record_counts r JOIN grassroots g ON g.unit_code = r.unit_code AND g.year = r.year
-    WHERE r.subject = 'dang_vien'
+    WHERE r.subject = 'dang_vien' AND r.year BETWEEN $first_year - 1 AND $last_year
     GROUP BY ALL
     UNION ALL
     SELECT a.ancestor_code, c.year, c.subject, count(*) FILTER (c.level = 1), count(*), 'ho_so_tap_the'
     FROM collective_ratings c
     JOIN unit_ancestors_by_year a ON a.unit_code = c.unit_code AND a.year = c.year AND a.distance = 1
-    WHERE c.level IS NOT NULL
+    WHERE c.level IS NOT NULL AND c.year BETWEEN $first_year - 1 AND $last_year
     GROUP BY ALL
     UNION ALL
     SELECT a.unit_code, a.year, a.subject, a.htxs, a.total, 'so_lieu_tong_hop'
     FROM aggregate_counts a
     WHERE NOT EXISTS (SELECT 1 FROM unit_ancestors_by_year d JOIN record_counts r
                         ON r.unit_code = d.unit_code AND r.year = d.year
-                      WHERE d.ancestor_code = a.unit_code AND d.year = a.year AND r.subject = a.subject)
+                      WHERE d.ancestor_code = a.unit_code AND d.year = a.year AND r.subject = a.subject
+                        AND d.year BETWEEN $first_year - 1 AND $last_year
+                        AND d.ancestor_code IN (SELECT unit_code FROM aggregate_counts))
 ),
 paired AS (
     SELECT s.*, p.htxs AS prev_htxs, p.total AS prev_total, p.basis AS prev_basis

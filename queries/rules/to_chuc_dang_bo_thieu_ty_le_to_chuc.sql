@@ -26,6 +26,7 @@ children AS (   -- directly subordinate organizations rated that year
     FROM unit_ancestors_by_year a
     JOIN collective_ratings c ON c.unit_code = a.unit_code AND c.year = a.year
     WHERE a.distance = 1 AND c.subject IN ('tccsd', 'chi_bo') AND c.level IS NOT NULL
+      AND a.year BETWEEN $first_year AND $last_year          -- (the years of the range: those rated reads)
     GROUP BY ALL
     UNION ALL
     SELECT a.year, a.unit_code, a.htxs + a.htt, a.khtnv, a.htxs + a.htt + a.ht + a.khtnv, 'so_lieu_tong_hop'
@@ -34,7 +35,8 @@ children AS (   -- directly subordinate organizations rated that year
       AND NOT EXISTS (SELECT 1 FROM unit_ancestors_by_year d
                       JOIN collective_ratings c ON c.unit_code = d.unit_code AND c.year = d.year
                       WHERE d.ancestor_code = a.unit_code AND d.year = a.year AND d.distance = 1
-                        AND c.subject IN ('tccsd', 'chi_bo'))
+                        AND c.subject IN ('tccsd', 'chi_bo') AND d.year BETWEEN $first_year AND $last_year
+                        AND d.ancestor_code IN (SELECT unit_code FROM aggregate_counts WHERE subject = 'chi_bo'))
 ),
 checked AS (
     SELECT r.*, ch.good, ch.bad, ch.total, ch.child_basis,

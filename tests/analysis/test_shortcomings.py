@@ -632,3 +632,35 @@ def test_rebuild_recomputes_only_what_changed_and_is_fast(demo_copy):
           f"khi văn bản không đổi {again['tong']:.3f} s")
     assert "cap_va_diem" in forced and "cap_va_diem" not in again
     assert forced["tong"] < 10
+
+
+def test_links_and_chains_are_rebuilt_exactly_when_their_inputs_changed(demo_copy):
+    """With the texts unchanged, rebuild keeps the links and chains unless a decision (or this module) changed; either
+    way they are what a forced rebuild gives."""
+    q = queue_pairs(demo_copy, 1)
+
+    def tables(con) -> tuple:
+        return tuple(sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))
+                     for t in ("shortcoming_links", "shortcoming_chain_items"))
+
+    with warehouse.writing(demo_copy) as con:
+        sc.rebuild(con, force=True)
+        forced = tables(con)
+        sc.rebuild(con)
+        assert tables(con) == forced
+        calls = []
+        real = sc.build_chains
+        try:
+            sc.build_chains = lambda *a, **k: calls.append(1) or real(*a, **k)
+            sc.rebuild(con)                                       # nothing changed: chains kept
+            assert calls == [] and tables(con) == forced
+            con.execute("INSERT INTO shortcoming_decisions VALUES (?, ?, ?, 'kiem_tra', now()::TIMESTAMP, NULL, "
+                        "NULL, NULL)", [q.iloc[0]["from_id"], q.iloc[0]["to_id"], sc.CONFIRMED])
+            sc.rebuild(con)                                       # a decision: chains rebuilt
+            assert calls == [1]
+        finally:
+            sc.build_chains = real
+        decided = tables(con)
+        assert decided != forced
+        sc.rebuild(con, force=True)
+        assert tables(con) == decided
