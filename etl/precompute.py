@@ -239,23 +239,10 @@ def _member_streaks(con, hint) -> None:
     _set_meta(con, "member_streaks_years", json.dumps(years))
 
 
-# The epochs of the tree that have data, each named by its first year: the trees of the years of one epoch are the
-# same (etl/warehouse.py copies one tree to every year of an epoch), so unit_tree — which reads the years' trees only
-# for each unit's direct subordinates in any year — changes with the units or with this set, not with every year.
-_TREE_EPOCHS = """
-    WITH bounds AS (
-        SELECT DISTINCT coalesce(first_year, 0) AS b FROM unit_versions
-        UNION SELECT DISTINCT coalesce(last_year, 9999) + 1 FROM unit_versions
-    )
-    SELECT DISTINCT (SELECT max(b) FROM bounds WHERE b <= y.year) AS epoch
-    FROM (SELECT DISTINCT year FROM unit_ancestors_by_year) y ORDER BY epoch
-"""
-
-
 def _unit_tree_key(con) -> str:
-    """What unit_tree was built from besides the units: the epochs of the tree that have data (see _TREE_EPOCHS) and
-    the statement's text."""
-    epochs = [r[0] for r in con.execute(_TREE_EPOCHS).fetchall()]
+    """What unit_tree was built from besides the units: the epochs of the tree that have data (queries/derived/
+    tree_epochs.sql) and the statement's text."""
+    epochs = [r[0] for r in con.execute(_sql("tree_epochs")).fetchall()]
     return json.dumps({"epochs": epochs, "sql": hashlib.sha256(_sql("unit_tree").encode()).hexdigest()[:16]})
 
 
