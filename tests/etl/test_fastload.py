@@ -377,7 +377,7 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
                 con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, "
                             "[$y]::INTEGER[] AS years", {"y": years[0]})
             if step == "an epoch gone":        # every year of the first epoch of the tree that has data undone
-                epochs = [r[0] for r in con.execute(precompute._TREE_EPOCHS).fetchall()]
+                epochs = [r[0] for r in con.execute(precompute._sql("tree_epochs")).fetchall()]
                 assert len(epochs) > 1
                 gone = [r[0] for r in con.execute(
                     "SELECT DISTINCT year FROM unit_ancestors_by_year WHERE year < $e", {"e": epochs[1]}).fetchall()]
