@@ -288,10 +288,8 @@ def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None
         try:
             if rule.source_query:
                 if rule.source_query not in sources:
-                    src = runner.run(con, rule.source_query, {"year": year} if year is not None else {})
-                    # as text: a Categorical would reach the rule as an ENUM, sorted in its categories' order
-                    sources[rule.source_query] = src.astype({c: src[c].cat.categories.dtype for c in src.columns
-                                                             if isinstance(src[c].dtype, pd.CategoricalDtype)})
+                    sources[rule.source_query] = runner.run(con, rule.source_query,
+                                                            {"year": year} if year is not None else {})
                 cur.register("src", sources[rule.source_query])
             df = frames.fetch(cur, rule.query.sql, used)
         except duckdb.Error as exc:

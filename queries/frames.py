@@ -7,11 +7,7 @@ against DuckDB's, so `frame()` reproduces it column by column:
 
 * integers and booleans: NumPy when the column has no NULL, pandas' nullable Int/boolean when it has;
 * text: pandas' `str` when some value is not NULL; `object` (None) when every value is NULL or there are no rows;
-* DECIMAL and HUGEINT: float64; DATE: datetime64[us]; a NULL list: pd.NA; ENUM: an ordered Categorical; everything
-  else as Arrow converts it.
-
-A query may name, in its header (`-- categorical: a, b`), text columns with few distinct values that come as pandas
-Categorical instead: the whole quota audit repeats five legal references 900 k times (74 MB of its 356 MB as text).
+* DECIMAL and HUGEINT: float64; DATE: datetime64[us]; a NULL list: pd.NA; everything else as Arrow converts it.
 
 tests/queries/test_frames.py runs every query on the demo warehouse both ways and compares the frames.
 """
@@ -26,13 +22,13 @@ _NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32():
              pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
-def _series(col: pa.ChunkedArray, categorical: bool = False) -> pd.Series:
+def _series(col: pa.ChunkedArray) -> pd.Series:
     t = col.type
     n, nulls = len(col), col.null_count
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         if n == 0 or nulls == n:
             return pd.Series([None] * n, dtype=object)
-        return col.dictionary_encode().to_pandas() if categorical else col.to_pandas()
+        return col.to_pandas()
     if pa.types.is_decimal(t):
         return col.cast(pa.float64()).to_pandas()
     if pa.types.is_date(t):
@@ -42,21 +38,18 @@ def _series(col: pa.ChunkedArray, categorical: bool = False) -> pd.Series:
     if (pa.types.is_list(t) or pa.types.is_large_list(t)) and nulls:      # DuckDB: NULL lists are pd.NA
         s = col.to_pandas()
         return s.where(s.notna(), pd.NA)
-    if pa.types.is_dictionary(t):   # an ENUM (a Categorical registered as a view comes back as one): DuckDB orders it
-        return col.to_pandas().cat.as_ordered()
     if pa.types.is_null(t):         # an untyped NULL column (SELECT NULL AS x)
         return pd.Series([None] * n, dtype=object)
     return col.to_pandas()
 
 
-def frame(table: pa.Table, categorical: frozenset[str] = frozenset()) -> pd.DataFrame:
-    series = [_series(table.column(i), name in categorical) for i, name in enumerate(table.column_names)]
+def frame(table: pa.Table) -> pd.DataFrame:
+    series = [_series(table.column(i)) for i in range(table.num_columns)]
     df = pd.concat(series, axis=1, ignore_index=True) if series else pd.DataFrame(index=range(table.num_rows))
     df.columns = table.column_names
     return df
 
 
-def fetch(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None,
-          categorical: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Run one statement on a cursor and return its rows as `.df()` would (`categorical`: see above)."""
-    return frame(cur.sql(sql, params=params or None).to_arrow_table(), categorical)
+def fetch(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    """Run one statement on a cursor and return its rows as `.df()` would."""
+    return frame(cur.sql(sql, params=params or None).to_arrow_table())

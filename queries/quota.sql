@@ -12,7 +12,6 @@
 -- param: year int optional — năm đánh giá
 -- param: unit text optional — tên hoặc mã đơn vị: chỉ các nhóm thuộc đơn vị này
 -- param: subject text optional — mã đối tượng
--- categorical: subject, status, basis, grouping, certainty, source
 -- columns: year, unit, subject, htxs, htt, total, allowed, excess, share_of_htt, share_of_total, rule, status, basis,
 --   group_key, unit_code, grouping, ratio, exception_ratio, certainty, source
 WITH p AS (

@@ -132,9 +132,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
         return composite.run(con, query, bound)
     # Only the parameters the SQL text uses are passed (DuckDB refuses unused named parameters).
     used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
-    categorical = frozenset(c.strip() for c in query.meta.get("categorical", "").split(",") if c.strip())
     cur = con.cursor()
     try:
-        return frames.fetch(cur, query.sql, used, categorical)
+        return frames.fetch(cur, query.sql, used)
     finally:
         cur.close()

@@ -118,9 +118,6 @@ def test_quota_reads_the_same_as_its_plain_version(which, request):
         for params in quota_grid(con):
             fast = runner.run(con, "quota", params)
             plain = run_plain(con, "quota", params)
-            # the columns quota declares categorical (tests/queries/test_frames.py), compared as the plain text
-            fast = fast.astype({c: plain[c].dtype for c in fast.columns
-                                if isinstance(fast[c].dtype, pd.CategoricalDtype)})
             same_order(fast, plain, ["year", "excess", "unit", "subject"], f"quota {params}")
     finally:
         con.close()

@@ -62,22 +62,3 @@ def test_awkward_types():
     for empty in ("SELECT 1 AS a, 'x' AS b, NULL::INTEGER AS c FROM range(0)", "SELECT NULL::VARCHAR AS s"):
         fast, plain = _both(con, empty, {})
         pd.testing.assert_frame_equal(fast, plain, obj=empty)
-
-
-def test_columns_a_query_declares_categorical_come_as_categoricals_with_the_same_values(demo_db):
-    """quota's header names its repetitive text columns (`-- categorical:`): they come as pandas Categorical, every
-    other column as `.df()` gives it, and the values are the same."""
-    con = scope.connect(demo_db)
-    q = runner.get("quota")
-    declared = {c.strip() for c in q.meta["categorical"].split(",")}
-    assert {"source", "status", "subject"} <= declared
-    fast = runner.run(con, "quota", {})
-    plain = con.cursor().execute(q.sql, runner.bind(q, {})).df()
-    assert len(fast) > 100
-    for c in fast.columns:
-        if c in declared:
-            assert isinstance(fast[c].dtype, pd.CategoricalDtype), c
-            assert fast[c].astype(object).where(fast[c].notna(), None).tolist() == \
-                plain[c].astype(object).where(plain[c].notna(), None).tolist(), c
-        else:
-            pd.testing.assert_series_equal(fast[c], plain[c], obj=c)
