@@ -640,7 +640,7 @@ def test_links_and_chains_are_rebuilt_exactly_when_their_inputs_changed(demo_cop
     q = queue_pairs(demo_copy, 1)
 
     def tables(con) -> tuple:
-        return tuple(sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))
+        return tuple(sorted(map(repr, con.execute("SELECT * FROM query_table($t)", {"t": t}).fetchall()))
                      for t in ("shortcoming_links", "shortcoming_chain_items"))
 
     with warehouse.writing(demo_copy) as con:
