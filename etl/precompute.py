@@ -261,19 +261,29 @@ def _today_counts_key() -> str:
     return hashlib.sha256(runner.get("distribution").sql.encode()).hexdigest()[:16]
 
 
+_STORED_QUERIES = ("today_counts", "chain_summary")     # the tables _store_query may name (identifiers are not bound)
+
+
+def _store_query(con, table: str, name: str, params: dict, select: str) -> None:
+    """Replace `table` with the rows queries/NAME.sql gives for `params` (its own statement: the query reads the
+    table back where the stored rows answer, so there is no second copy of its logic); `select`: the table's columns
+    in order, over the query's."""
+    from queries import runner
+    if table not in _STORED_QUERIES:
+        raise ValueError(f"bảng không thuộc danh sách: {table!r}")
+    q = runner.get(name)
+    con.execute(f"DELETE FROM {table}")
+    con.execute(f"INSERT INTO {table} SELECT {select} FROM (" + q.sql.strip().rstrip(";") + ")", runner.bind(q, params))
+
+
 def _today_counts(con, hint) -> None:
     """today_counts: the distribution query's own rows for the units it keeps ready (see queries/distribution.sql)."""
-    from queries import runner
     key = _today_counts_key()
     if hint is not None and not hint[0] and not hint[1] and _meta(con, "today_counts_key") == key:
         return      # no data, tree or statement changed
-    q = runner.get("distribution")
-    params = runner.bind(q, {"view": "cau_truc_hien_tai", "tops": True})
-    con.execute("DELETE FROM today_counts")
-    con.execute("INSERT INTO today_counts SELECT coalesce($s_year, (SELECT max(year) FROM unit_ancestors_by_year)), "
-                "year, unit_code, subject, htxs, htt, ht, khtnv, total, not_rated, basis, note FROM ("
-                + q.sql.strip().rstrip(";") + ")",
-                {**params, "s_year": params["structure_year"]})
+    _store_query(con, "today_counts", "distribution", {"view": "cau_truc_hien_tai", "tops": True},
+                 "(SELECT max(year) FROM unit_ancestors_by_year), year, unit_code, subject, htxs, htt, ht, khtnv, "
+                 "total, not_rated, basis, note")      # (the default structure year: the latest)
     _set_meta(con, "today_counts_key", key)
 
 
@@ -286,13 +296,10 @@ def _chain_summary_key(con) -> str:
 def _chain_summary(con) -> None:
     """chain_summary: every chain as recurring_shortcomings computes it over every year (the query reads the table
     when asked for the whole range; while it is empty the query computes)."""
-    from queries import runner
     key = _chain_summary_key(con)
     if _meta(con, "chain_summary_key") == key:
         return      # the same shortcomings, chains, links and statement
-    q = runner.get("recurring_shortcomings")
-    con.execute("DELETE FROM chain_summary")
-    con.execute("INSERT INTO chain_summary SELECT chain_id, unit_code, category_code, first_year, last_year, years, "
-                "latest_status_code, fixed_then_recurred, confirmed_links, texts FROM ("
-                + q.sql.strip().rstrip(";") + ")", runner.bind(q, {"min_years": 1}))
+    _store_query(con, "chain_summary", "recurring_shortcomings", {"min_years": 1},
+                 "chain_id, unit_code, category_code, first_year, last_year, years, latest_status_code, "
+                 "fixed_then_recurred, confirmed_links, texts")
     _set_meta(con, "chain_summary_key", key)
