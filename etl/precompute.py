@@ -7,7 +7,8 @@ recomputes them here, after the other derived tables (etl/warehouse.rebuild_deri
 * quota_audit (queries/derived/quota_audit.sql): every group, year and subject. A year's rows depend only on that
   year's data, the tree and the quota rules, so after a load that says what it changed only the changed years are
   recomputed; all of them when the tree or the rules (data/reference/quota_rules.csv, reloaded at every write)
-  changed.
+  changed. The table is then rewritten in the order queries/quota.sql returns (queries/derived/
+  quota_audit_order.sql), so that the whole audit is read without a sort.
 * member_streaks (queries/derived/member_streaks.sql): for every year, the members HTXS in each of the n years
   ending at it (commendation rule 'nam_nam_lien'); a change in year y changes the streaks ending y … y + n − 1.
 * unit_tree (queries/derived/unit_tree.sql): the organization tree as the pages list it; rebuilt when the units or
@@ -78,6 +79,8 @@ def stale(db) -> bool:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return (bool(missing(con)) or not composite.stored(con)
+                or "sort_order" not in {r[0] for r in con.execute("DESCRIBE quota_audit").fetchall()}
+                or _quota_unordered(con)
                 or (_meta(con, "unit_tree_key") or "") != _unit_tree_key(con)
                 or (_meta(con, "today_counts_key") or "") != _today_counts_key()
                 or (_meta(con, "chain_summary_key") or "") != _chain_summary_key(con))
@@ -111,6 +114,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
 
 
 def _quota_audit(con, hint) -> None:
+    con.execute("ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS sort_order BIGINT")    # an earlier version's table
     rules = con.execute("SELECT coalesce(md5(string_agg(columns(*)::VARCHAR, '|' ORDER BY rule_id)), '') "
                         "FROM quota_rules").fetchall()
     fingerprint = "|".join(str(x) for x in rules[0])
@@ -127,7 +131,14 @@ def _quota_audit(con, hint) -> None:
                     "OR list_contains($years, year)", {"years": years})
     if years:
         con.execute("INSERT INTO quota_audit BY NAME " + _sql("quota_audit"), {"years": years})
+    if years or _quota_unordered(con):
+        con.execute(_sql("quota_audit_order"))     # stored in queries/quota.sql's order, which reads it unsorted
     _set_meta(con, "quota_audit_rules", fingerprint)
+
+
+def _quota_unordered(con) -> bool:
+    """Whether quota_audit has rows not yet numbered in queries/quota.sql's order (made by an earlier version)."""
+    return con.execute("SELECT count(*) FROM quota_audit WHERE sort_order IS NULL").fetchall()[0][0] > 0
 
 
 class _Here:

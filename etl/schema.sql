@@ -292,7 +292,7 @@ CREATE TABLE IF NOT EXISTS unit_children (
 
 -- Derived: the whole quota audit (queries/derived/quota_audit.sql, built by etl/precompute.py), one row per group,
 -- year and subject; queries/quota.sql filters and orders it. Columns as that query's, plus name_order (rank of the
--- group's name in Vietnamese order within the year).
+-- group's name in Vietnamese order within the year) and sort_order (queries/derived/quota_audit_order.sql).
 CREATE TABLE IF NOT EXISTS quota_audit (
     year            INTEGER NOT NULL,
     unit            VARCHAR,
@@ -314,7 +314,8 @@ CREATE TABLE IF NOT EXISTS quota_audit (
     exception_ratio DOUBLE,
     certainty       VARCHAR,
     source          VARCHAR,
-    name_order      BIGINT NOT NULL
+    name_order      BIGINT NOT NULL,
+    sort_order      BIGINT            -- position in queries/quota.sql's order; rows are stored in it
 );
 
 -- Derived: every finding of the inspection catalog (queries/rules/*.sql) over every year, built by etl/precompute.py

@@ -23,11 +23,25 @@ target AS (        -- the unit, by code or name, found first (as a join conditio
 scope_units AS (   -- the subtree a unit filter selects, in the tree of each year
     SELECT a.year, a.unit_code FROM unit_ancestors_by_year a WHERE a.ancestor_code IN (SELECT unit_code FROM target)
 )
+-- The whole audit (no unit) is read in the order it is stored in, which is this query's order (etl/precompute.py
+-- writes it so, numbered by sort_order: queries/derived/quota_audit_order.sql); a scan with WHERE keeps it. A unit's
+-- subtree is a join, whose order DuckDB does not keep: those rows are sorted.
 SELECT q.year, q.unit, q.subject, q.htxs, q.htt, q.total, q.allowed, q.excess, q.share_of_htt, q.share_of_total,
        q.rule, q.status, q.basis, q.group_key, q.unit_code, q.grouping, q.ratio, q.exception_ratio, q.certainty,
        q.source
-FROM quota_audit q, p
-WHERE (p.year IS NULL OR q.year = p.year)
-  AND (p.subject IS NULL OR q.subject = p.subject)
-  AND (p.unit IS NULL OR (q.year, q.unit_code) IN (SELECT year, unit_code FROM scope_units))
-ORDER BY q.year DESC, q.excess DESC NULLS LAST, q.name_order, q.subject, q.group_key;
+FROM quota_audit q
+WHERE $unit IS NULL
+  AND ($year IS NULL OR q.year = $year)
+  AND ($subject IS NULL OR q.subject = $subject)
+UNION ALL
+SELECT * FROM (
+    SELECT q.year, q.unit, q.subject, q.htxs, q.htt, q.total, q.allowed, q.excess, q.share_of_htt, q.share_of_total,
+           q.rule, q.status, q.basis, q.group_key, q.unit_code, q.grouping, q.ratio, q.exception_ratio,
+           q.certainty, q.source
+    FROM quota_audit q, p
+    WHERE p.unit IS NOT NULL
+      AND (p.year IS NULL OR q.year = p.year)
+      AND (p.subject IS NULL OR q.subject = p.subject)
+      AND (q.year, q.unit_code) IN (SELECT year, unit_code FROM scope_units)
+    ORDER BY q.sort_order
+);

@@ -373,7 +373,8 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
     """The tree of every year (walked once per epoch, copied year by year), the record counts (one grouping for all
     members and leaders) and the subtree sums (changed years given as constants) equal the plain statements: as the
     loads left them, after a load that changed one year's ratings and after one that took a whole year away (only
-    those years recomputed), and after a full rebuild, which stores them in the order reads rely on."""
+    those years recomputed), and after a full rebuild, which stores them in the order reads rely on (the quota audit
+    after every step)."""
     db = tmp_path / "copy.duckdb"
     shutil.copy(request.getfixturevalue(which), db)
     con = duckdb.connect(str(db))
@@ -403,6 +404,10 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
             _same_rows(con, "unit_tree", (ROOT / "queries" / "derived" / "unit_tree.sql").read_text(encoding="utf-8"))
             _same_rows(con, "record_counts", PLAIN_RECORD_COUNTS)
             _same_rows(con, "subtree_counts", PLAIN_SUBTREE_COUNTS)
+            # quota_audit: rewritten after every change in the order queries/quota.sql reads without sorting
+            _stored_in_order(con, "quota_audit", "sort_order")
+            assert con.execute("SELECT count(*) = max(sort_order) AND min(sort_order) = 1 AND count(sort_order) = "
+                               "count(*) FROM quota_audit").fetchall()[0][0]
             if step == "full rebuild":      # (a load that adds a year appends it)
                 _stored_in_order(con, "unit_ancestors_by_year", "year, ancestor_code")
                 _stored_in_order(con, "record_counts", "unit_code, year")
