@@ -24,8 +24,9 @@ scope_units AS (   -- the subtree a unit filter selects, in the tree of each yea
     SELECT a.year, a.unit_code FROM unit_ancestors_by_year a WHERE a.ancestor_code IN (SELECT unit_code FROM target)
 )
 -- The whole audit (no unit) is read in the order it is stored in, which is this query's order (etl/precompute.py
--- writes it so, numbered by sort_order: queries/derived/quota_audit_order.sql); a scan with WHERE keeps it. A unit's
--- subtree is a join, whose order DuckDB does not keep: those rows are sorted.
+-- writes it so, numbered by sort_order: queries/derived/quota_audit_order.sql); a scan with WHERE keeps it, also
+-- through a restricted connection's view of the table (one table and a WHERE, queries/scope.py). A unit's subtree
+-- is a join, whose order DuckDB does not keep: those rows are sorted.
 SELECT q.year, q.unit, q.subject, q.htxs, q.htt, q.total, q.allowed, q.excess, q.share_of_htt, q.share_of_total,
        q.rule, q.status, q.basis, q.group_key, q.unit_code, q.grouping, q.ratio, q.exception_ratio, q.certainty,
        q.source

@@ -124,6 +124,30 @@ def test_quota_reads_the_same_as_its_plain_version(which, request):
 
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
+def test_quota_in_a_restricted_connection_reads_the_users_subtree_in_order(which, request):
+    """Without a unit the audit is read in stored order; in a connection restricted to a subtree that read goes
+    through the scope's filtered view, and gives what the plain query gives for that subtree, in its order."""
+    from queries import scope
+    db = request.getfixturevalue(which)
+    full = duckdb.connect(str(db), read_only=True)
+    try:
+        top = full.execute("SELECT min(unit_code) FROM units WHERE parent_code IS NULL").fetchone()[0]
+        inner = full.execute("SELECT max(ancestor_code) FROM unit_ancestors_by_year WHERE distance = 1").fetchone()[0]
+        for root in (top, inner):
+            con = scope.connect(db, scope.Restriction(roots=(root,)))
+            try:
+                for params in ({}, {"subject": "dang_vien"}):
+                    fast = runner.run(con, "quota", params)
+                    plain = run_plain(full, "quota", {**params, "unit": root})
+                    assert len(plain) > 0, (root, params)
+                    same_order(fast, plain, ["year", "excess", "unit", "subject"], f"quota in {root} {params}")
+            finally:
+                con.close()
+    finally:
+        full.close()
+
+
+@pytest.mark.parametrize("which", ["demo_db", "sc_db"])
 def test_stored_findings_read_the_same_as_the_rules_run_live(which, request, monkeypatch):
     """anomalies and composite.findings read table inspection_findings (built at load time) while the rule files and
     thresholds are those it was built with; run live, the rules give the same rows in the same order."""
