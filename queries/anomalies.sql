@@ -25,7 +25,7 @@ scope AS (   -- the unit filter's subtree, in the tree of each year and in today
     SELECT unit_code FROM unit_ancestors_by_year WHERE ancestor_code IN (SELECT unit_code FROM target)
 )
 SELECT f.rule, f.severity, f.year::INTEGER AS year, coalesce(ut.name, f.unit_code) AS unit, f.subject,
-       f.subject_key, f.detail, f.basis, f.unit_code, f.title, f.document,
+       f.subject_key, f.detail, f.basis, f.unit_code, c.title, c.document,      -- (the rule's own, as ENUM codes)
        nullif(concat_ws(', ', l.file_name,
                         CASE WHEN f.source_sheet IS NOT NULL THEN concat('trang ', f.source_sheet) END,
                         CASE WHEN f.source_row IS NOT NULL THEN concat('dòng ', f.source_row) END), '') AS source
@@ -33,7 +33,8 @@ FROM findings f
 JOIN rule_catalog c ON c.rule = f.rule
 LEFT JOIN unit_tree ut ON ut.unit_code = f.unit_code         -- (its name too: one join with 295 k units less)
 LEFT JOIN loads l ON l.load_id = f.load_id, p
-WHERE (p.severity IS NULL OR f.severity = p.severity)
+WHERE ($year IS NULL OR f.year = $year)        -- (stored findings are the whole table: queries/composite.py)
+  AND (p.severity IS NULL OR f.severity = p.severity)
   AND (p.unit IS NULL OR f.unit_code IN (SELECT unit_code FROM scope))
 -- units in Vietnamese name order through their rank (collating 92 k names nationally took ~0.2 s); a finding on a
 -- code the tree does not know comes after the named units

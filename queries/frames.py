@@ -9,6 +9,10 @@ against DuckDB's, so `frame()` reproduces it column by column:
 * text: pandas' `str` when some value is not NULL; `object` (None) when every value is NULL or there are no rows;
 * DECIMAL and HUGEINT: float64; DATE: datetime64[us]; a NULL list: pd.NA; everything else as Arrow converts it.
 
+One deliberate difference: an ENUM column comes back as text, like VARCHAR (`.df()` gives a Categorical). Queries
+use ENUM only to carry a text repeated on many rows through a sort cheaply (queries/composite.py's rule_catalog);
+what the pages receive is the text.
+
 tests/queries/test_frames.py runs every query on the demo warehouse both ways and compares the frames.
 """
 from __future__ import annotations
@@ -23,6 +27,8 @@ _NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32():
 
 
 def _series(col: pa.ChunkedArray) -> pd.Series:
+    if pa.types.is_dictionary(col.type):    # ENUM: text, as VARCHAR would give (see the module's note)
+        col = col.cast(col.type.value_type)
     t = col.type
     n, nulls = len(col), col.null_count
     if pa.types.is_string(t) or pa.types.is_large_string(t):

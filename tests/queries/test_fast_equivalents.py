@@ -162,9 +162,16 @@ def test_stored_findings_read_the_same_as_the_rules_run_live(which, request, mon
                 {"rule": "ty_le_htxs_vuot_quy_dinh,lanh_dao_cao_hon_tap_the"}]
         stored = {str(p): runner.run(con, "anomalies", p) for p in grid}
         stored_all = composite.findings(con)
+        some = ("ty_le_htxs_vuot_quy_dinh,lanh_dao_cao_hon_tap_the", years[-1], None)
+        stored_some = [composite.findings(con, *some), composite.findings(con, None, None, "vi_pham")]
         monkeypatch.setattr(composite, "stored", lambda *a, **k: False)
         assert len(stored_all) > 0 or which == "sc_db"      # the seed province has only aggregates, all consistent
         pd.testing.assert_frame_equal(stored_all, composite.findings(con), obj="findings")
+        pd.testing.assert_frame_equal(stored_some[0].reset_index(drop=True),
+                                      composite.findings(con, *some).reset_index(drop=True), obj="findings of two")
+        pd.testing.assert_frame_equal(stored_some[1].reset_index(drop=True),
+                                      composite.findings(con, None, None, "vi_pham").reset_index(drop=True),
+                                      obj="findings vi_pham")
         for p in grid:
             pd.testing.assert_frame_equal(stored[str(p)], runner.run(con, "anomalies", p), obj=f"anomalies {p}")
     finally:

@@ -62,3 +62,16 @@ def test_awkward_types():
     for empty in ("SELECT 1 AS a, 'x' AS b, NULL::INTEGER AS c FROM range(0)", "SELECT NULL::VARCHAR AS s"):
         fast, plain = _both(con, empty, {})
         pd.testing.assert_frame_equal(fast, plain, obj=empty)
+
+
+def test_an_enum_comes_back_as_text():
+    """ENUM (the rule catalog's titles carried through a sort as codes) is given back as text, not as .df()'s
+    Categorical; NULLs stay missing."""
+    con = duckdb.connect()
+    con.execute("CREATE TYPE mood AS ENUM ('vui', 'buồn')")
+    sql = "SELECT * FROM (VALUES ('vui'::mood, 1), (NULL, 2), ('buồn', 3)) t(m, i)"
+    fast = frames.fetch(con.cursor(), sql)
+    text = frames.fetch(con.cursor(), "SELECT m::VARCHAR AS m, i FROM (" + sql + ")")
+    pd.testing.assert_frame_equal(fast, text)
+    assert list(fast["m"].isna()) == [False, True, False] and fast["m"][2] == "buồn"
+
