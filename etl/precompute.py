@@ -123,16 +123,23 @@ def _quota_audit(con, hint) -> None:
     if hint is not None and not hint[0] and _meta(con, "quota_audit_rules") == fingerprint:
         # the years whose data changed, and the years that gained data (lost years are deleted below)
         years = sorted((set(hint[1]) & set(all_years)) | (set(all_years) - _years(con, "quota_audit")))
+    # Stored in queries/quota.sql's order, which reads the whole audit unsorted (queries/derived/
+    # quota_audit_order.sql): a full build inserts the rows in that order; a build of some years rewrites the table.
+    derived = _sql("quota_audit").strip().rstrip(";")
+    order = _sql("quota_audit_order")
     if years is None:
         con.execute("DELETE FROM quota_audit")
-        years = all_years
+        con.execute("INSERT INTO quota_audit BY NAME WITH quota_audit_rows AS (" + derived + ") " + order,
+                    {"years": all_years})
     else:
         con.execute("DELETE FROM quota_audit WHERE year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year) "
                     "OR list_contains($years, year)", {"years": years})
-    if years:
-        con.execute("INSERT INTO quota_audit BY NAME " + _sql("quota_audit"), {"years": years})
-    if years or _quota_unordered(con):
-        con.execute(_sql("quota_audit_order"))     # stored in queries/quota.sql's order, which reads it unsorted
+        if years or _quota_unordered(con):
+            con.execute("CREATE OR REPLACE TEMP TABLE quota_audit_rows AS " + derived, {"years": years})
+            con.execute("INSERT INTO quota_audit_rows BY NAME SELECT * EXCLUDE (sort_order) FROM quota_audit")
+            con.execute("DELETE FROM quota_audit")
+            con.execute("INSERT INTO quota_audit BY NAME " + order)
+            con.execute("DROP TABLE quota_audit_rows")
     _set_meta(con, "quota_audit_rules", fingerprint)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pandas as pd
 
 from etl import cli, precompute
 from queries import composite
@@ -64,5 +65,28 @@ def test_a_tree_built_by_an_earlier_statement_is_replaced_by_rebuild(demo_db, tm
     try:
         cols = [r[0] for r in con.execute("DESCRIBE unit_tree").fetchall()]
         assert "name_order" in cols and con.execute("SELECT count(*) FROM unit_tree").fetchone()[0] > 10
+    finally:
+        con.close()
+
+
+def test_a_quota_audit_without_its_order_is_stale_and_rebuilt_in_order(demo_db, tmp_path, capsys):
+    """A warehouse made before the quota audit was stored in queries/quota.sql's order (no sort_order column) is
+    stale; `rebuild --if-stale` adds the column and rewrites the table in that order."""
+    from queries import runner
+    db = tmp_path / "kho.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    want = runner.run(con, "quota", {})
+    con.execute("ALTER TABLE quota_audit DROP COLUMN sort_order")
+    con.close()
+    assert precompute.stale(db)
+    assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
+    assert "Xong" in capsys.readouterr().out
+    assert not precompute.stale(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = [r[0] for r in con.execute("SELECT sort_order FROM quota_audit").fetchall()]
+        assert stored == list(range(1, len(want) + 1))
+        pd.testing.assert_frame_equal(runner.run(con, "quota", {}), want)
     finally:
         con.close()
