@@ -15,9 +15,12 @@ WITH p AS (
 me AS (
     SELECT u.unit_code, u.tree_level, u.kind FROM units u, p WHERE u.unit_code = p.unit OR u.name_key = vkey(p.unit)
 ),
-peer AS (
-    SELECT u.unit_code FROM units u JOIN me ON u.tree_level IS NOT DISTINCT FROM me.tree_level
-                                          AND u.kind IS NOT DISTINCT FROM me.kind
+peer AS (         -- same level and Loại hình (a blank one is NULL, never '': the loader stores no empty text);
+                  -- as IN, not a join on IS NOT DISTINCT FROM: planned as a join, the estimate of the peers was so
+                  -- large that the own records below were hashed (2.4 M rows nationally) instead of the peers
+    SELECT u.unit_code FROM units u
+    WHERE (coalesce(u.tree_level, ''), coalesce(u.kind, '')) IN (SELECT coalesce(tree_level, ''), coalesce(kind, '')
+                                                                 FROM me)
 ),
 subtree AS (       -- the peers' units that reported aggregates (records are read pre-summed below)
     SELECT a.ancestor_code AS target, a.year, a.unit_code

@@ -275,6 +275,29 @@ def test_profile_queries_read_the_same_as_their_plain_versions(which, name, requ
         con.close()
 
 
+def test_peers_of_a_name_several_units_share(demo_db, tmp_path):
+    """A name that several units of different levels share: the peers of each of them (a name is looked up among
+    every unit), as the plain query finds them."""
+    import shutil
+    db = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    try:
+        a, b = con.execute("SELECT min(unit_code) FILTER (tree_level = 'dang_bo_co_so'), "
+                           "min(unit_code) FILTER (tree_level = 'chi_bo_truc_thuoc') FROM units").fetchone()
+        assert a and b
+        con.execute("UPDATE units SET name_key = (SELECT name_key FROM units WHERE unit_code = $a) "
+                    "WHERE unit_code = $b", {"a": a, "b": b})
+        name = con.execute("SELECT name FROM units WHERE unit_code = $a", {"a": a}).fetchone()[0]
+        params = {"unit": name, "subject": "dang_vien"}
+        fast = runner.run(con, "peer_distribution", params)
+        plain = run_plain(con, "peer_distribution", params)
+        assert {a, b} <= set(fast.loc[fast["is_self"], "unit_code"])
+        same_order(fast, plain, ["unit", "unit_code", "year"], f"peer_distribution {params}")
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
 def test_units_tree_reads_the_same_as_its_plain_version(which, request):
     """units_tree reads table unit_tree (built at load time); for a user restricted to part of the tree, unit_tree is
