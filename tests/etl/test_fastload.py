@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -347,6 +348,27 @@ def _same_rows(con, table: str, plain: str) -> None:
     assert got == want, table
 
 
+def _years_with_ratings(con) -> set[int]:
+    return {r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings UNION "
+                                      "SELECT DISTINCT year FROM collective_ratings").fetchall()}
+
+
+def _same_today_counts(con, what: str) -> None:
+    """today_counts holds what queries/distribution.sql computes for it now (every row of it, from scratch)."""
+    from queries import runner
+    got = con.execute("SELECT * FROM today_counts").df()
+    s_year = con.execute("SELECT max(year) FROM unit_ancestors_by_year").fetchall()[0][0]
+    q = runner.get("distribution")     # on this connection: a cursor would not see the open transaction's rows
+    bound = runner.bind(q, {"view": "cau_truc_hien_tai", "tops": True})
+    want = con.execute(q.sql, {k: v for k, v in bound.items() if f"${k}" in q.sql}).df()
+    want.insert(0, "s_year", s_year)
+    cols = list(got.columns)
+    assert (len(got) > 0) == (s_year is not None) and set(got["s_year"]) <= {s_year}, what     # (no year left: empty)
+    pd.testing.assert_frame_equal(got.sort_values(cols[1:4]).reset_index(drop=True),
+                                  want[cols].sort_values(cols[1:4]).reset_index(drop=True), check_dtype=False,
+                                  obj=f"today_counts {what}")
+
+
 def _stored_in_order(con, table: str, cols: str) -> None:
     keys = con.execute(f"SELECT {cols} FROM {table}").fetchall()      # storage order
     assert keys == sorted(keys), f"{table} is not stored in ({cols}) order"
@@ -369,7 +391,7 @@ def _undo_years(con, years: list[int]) -> None:
 
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
-def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
+def test_derived_tables_equal_their_plain_statements(which, request, tmp_path, monkeypatch):
     """The tree of every year (walked once per epoch, copied year by year), the record counts (one grouping for all
     members and leaders) and the subtree sums (changed years given as constants) equal the plain statements: as the
     loads left them, after a load that changed one year's ratings and after one that took a whole year away (only
@@ -377,11 +399,20 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
     after every step)."""
     db = tmp_path / "copy.duckdb"
     shutil.copy(request.getfixturevalue(which), db)
+    today_years = []      # the years today_counts computed one by one (its path for a few changed years)
+    store = precompute._store_query
+
+    def spy(con, table, name, params, select, replace=True):
+        if table == "today_counts" and not replace:
+            today_years.append(params.get("year"))
+        return store(con, table, name, params, select, replace)
+    monkeypatch.setattr(precompute, "_store_query", spy)
     con = duckdb.connect(str(db))
     try:
         con.execute("BEGIN")
         years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings ORDER BY 1").fetchall()]
-        for step in ("as loaded", "one year changed", "one year gone", "an epoch gone", "full rebuild"):
+        for step in ("as loaded", "one year changed", "one year gone", "an epoch gone", "full rebuild",
+                     "the last year gone", "the last year gone again"):
             if step == "one year changed":      # a chi bộ's members of the last year replaced (no unit changed)
                 con.execute("DELETE FROM member_ratings WHERE year = $y AND chi_bo_code = (SELECT min(chi_bo_code) "
                             "FROM member_ratings WHERE year = $y)", {"y": years[-1]})
@@ -397,6 +428,11 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
                 _undo_years(con, gone)
             if step == "full rebuild":
                 con.execute("DROP TABLE IF EXISTS derived_hint")
+            if step.startswith("the last year gone"):     # the structure year of today's structure moves back
+                left = sorted(_years_with_ratings(con))       # (into the demo's 2020–2024 epoch; the hand-counted
+                if len(left) < 2:                             #  province has one year left by now)
+                    continue
+                _undo_years(con, [left[-1]])
             if step != "as loaded":
                 warehouse.rebuild_derived(con)
             _same_rows(con, "unit_ancestors_by_year", PLAIN_ANCESTORS_BY_YEAR)
@@ -404,15 +440,38 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path):
             _same_rows(con, "unit_tree", (ROOT / "queries" / "derived" / "unit_tree.sql").read_text(encoding="utf-8"))
             _same_rows(con, "record_counts", PLAIN_RECORD_COUNTS)
             _same_rows(con, "subtree_counts", PLAIN_SUBTREE_COUNTS)
+            # today_counts: only the changed years computed while the structure year's tree and lineage stay
+            _same_today_counts(con, step)
             # quota_audit: rewritten after every change in the order queries/quota.sql reads without sorting
             _stored_in_order(con, "quota_audit", "sort_order")
-            assert con.execute("SELECT count(*) = max(sort_order) AND min(sort_order) = 1 AND count(sort_order) = "
-                               "count(*) FROM quota_audit").fetchall()[0][0]
+            # (every row numbered, no two alike; a year taken away leaves a gap, not a disorder)
+            assert con.execute("SELECT count(sort_order) = count(*) AND count(DISTINCT sort_order) = count(*) "
+                               "FROM quota_audit").fetchall()[0][0]
             if step == "full rebuild":      # (a load that adds a year appends it)
                 _stored_in_order(con, "unit_ancestors_by_year", "year, ancestor_code")
                 _stored_in_order(con, "record_counts", "unit_code, year")
             assert con.execute("SELECT count(*) FROM unit_ancestors_by_year").fetchall()[0][0] > 0
         assert years[0] not in {r[0] for r in con.execute("SELECT DISTINCT year FROM subtree_counts").fetchall()}
+        assert years[-1] in today_years     # the changed last year, computed alone (the other steps' checks above
+        con.execute("ROLLBACK")             # compare each path with a computation from scratch)
+    finally:
+        con.close()
+
+
+def test_a_load_of_lineage_events_alone_recomputes_todays_structure(demo_db, tmp_path):
+    """A file of lineage events changes no unit version and no year of ratings, yet today's structure maps through
+    it: today_counts is keyed on the events (queries/derived/lineage_fingerprint.sql) and computed again."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("BEGIN")
+        before = con.execute("SELECT * FROM today_counts").fetchall()
+        con.execute("DELETE FROM lineage_events WHERE year = (SELECT max(year) FROM lineage_events)")
+        con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, []::INTEGER[] AS years")
+        warehouse.rebuild_derived(con)
+        _same_today_counts(con, "lineage events undone")
+        assert con.execute("SELECT * FROM today_counts").fetchall() != before
         con.execute("ROLLBACK")
     finally:
         con.close()
