@@ -48,19 +48,27 @@ def test_rebuild_of_a_missing_warehouse_is_a_message_not_a_traceback(tmp_path, c
     assert "Chưa có kho dữ liệu" in capsys.readouterr().out
 
 
-def test_a_tree_built_by_an_earlier_statement_is_replaced_by_rebuild(demo_db, tmp_path, capsys):
-    """A warehouse whose unit_tree came from another version of queries/derived/unit_tree.sql (other columns) is stale;
-    `rebuild --if-stale` replaces the table with the statement's columns."""
+def _made_by_an_earlier_version(demo_db, tmp_path, capsys, *statements: str):
+    """A copy of the demo altered by `statements` (as an earlier version left it): stale, then `rebuild --if-stale`
+    brings it up to date. Returns the copy's path."""
     db = tmp_path / "kho.duckdb"
     shutil.copy(demo_db, db)
     con = duckdb.connect(str(db))
-    con.execute("ALTER TABLE unit_tree DROP COLUMN name_order")
-    con.execute("UPDATE meta SET value = 'cũ' WHERE key = 'unit_tree_key'")
+    for sql in statements:
+        con.execute(sql)
     con.close()
     assert precompute.stale(db)
     assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
     assert "Xong" in capsys.readouterr().out
     assert not precompute.stale(db)
+    return db
+
+
+def test_a_tree_built_by_an_earlier_statement_is_replaced_by_rebuild(demo_db, tmp_path, capsys):
+    """A warehouse whose unit_tree came from another version of queries/derived/unit_tree.sql (other columns) is stale;
+    `rebuild --if-stale` replaces the table with the statement's columns."""
+    db = _made_by_an_earlier_version(demo_db, tmp_path, capsys, "ALTER TABLE unit_tree DROP COLUMN name_order",
+                                     "UPDATE meta SET value = 'cũ' WHERE key = 'unit_tree_key'")
     con = duckdb.connect(str(db), read_only=True)
     try:
         cols = [r[0] for r in con.execute("DESCRIBE unit_tree").fetchall()]
@@ -73,16 +81,10 @@ def test_a_quota_audit_without_its_order_is_stale_and_rebuilt_in_order(demo_db, 
     """A warehouse made before the quota audit was stored in queries/quota.sql's order (no sort_order column) is
     stale; `rebuild --if-stale` adds the column and rewrites the table in that order."""
     from queries import runner
-    db = tmp_path / "kho.duckdb"
-    shutil.copy(demo_db, db)
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(demo_db), read_only=True)
     want = runner.run(con, "quota", {})
-    con.execute("ALTER TABLE quota_audit DROP COLUMN sort_order")
     con.close()
-    assert precompute.stale(db)
-    assert cli.main(["rebuild", "--db", str(db), "--if-stale"]) == 0
-    assert "Xong" in capsys.readouterr().out
-    assert not precompute.stale(db)
+    db = _made_by_an_earlier_version(demo_db, tmp_path, capsys, "ALTER TABLE quota_audit DROP COLUMN sort_order")
     con = duckdb.connect(str(db), read_only=True)
     try:
         stored = [r[0] for r in con.execute("SELECT sort_order FROM quota_audit").fetchall()]
