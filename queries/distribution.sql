@@ -75,16 +75,18 @@ succ_final AS (
     SELECT unit_code, successor_code, sum(share) AS share, bool_or(split_unknown) AS split_unknown
     FROM succ WHERE successor_code IN (SELECT unit_code FROM alive_s) GROUP BY ALL
 ),
-placed AS (         -- each (year, unit) at the successor of its nearest ancestor (itself first) that has one
+placed AS (         -- each (year, unit) at the successor of its nearest ancestor (itself first) that has one;
+                    -- only the year asked for (today_counts adds a year at a time: all years took ~1.4 s, one ~1 s)
     SELECT a.year, a.unit_code, sf.successor_code, sf.share, sf.split_unknown
-    FROM unit_ancestors_by_year a JOIN succ_final sf ON sf.unit_code = a.unit_code
-    WHERE a.distance = 0
+    FROM unit_ancestors_by_year a JOIN succ_final sf ON sf.unit_code = a.unit_code, p
+    WHERE a.distance = 0 AND (p.year IS NULL OR a.year = p.year)
     UNION ALL          -- (ranking every ancestor of every unit took seconds; only units without one of their own)
     SELECT year, unit_code, successor_code, share, split_unknown FROM (
         SELECT a.year, a.unit_code, sf.successor_code, sf.share, sf.split_unknown,
                rank() OVER (PARTITION BY a.year, a.unit_code ORDER BY a.distance) AS r
-        FROM unit_ancestors_by_year a JOIN succ_final sf ON sf.unit_code = a.ancestor_code
+        FROM unit_ancestors_by_year a JOIN succ_final sf ON sf.unit_code = a.ancestor_code, p
         WHERE a.distance > 0 AND a.unit_code NOT IN (SELECT unit_code FROM succ_final)
+          AND (p.year IS NULL OR a.year = p.year)
     ) WHERE r = 1
 ),
 -- (year, unit) → target, with the share of the unit's counts that the target receives: today's structure only;
