@@ -134,7 +134,19 @@ def _quota_audit(con, hint) -> None:
     else:
         con.execute("DELETE FROM quota_audit WHERE year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year) "
                     "OR list_contains($years, year)", {"years": years})
-        if years or _quota_unordered(con):
+        kept = _years(con, "quota_audit")
+        if years and kept and min(years) > max(kept) and not _quota_unordered(con):
+            # newer years than every kept one (a new year): their rows, in order, go first; the kept rows follow in
+            # the order they are stored in, numbered after them (no sort of the whole table)
+            con.execute("CREATE OR REPLACE TEMP TABLE quota_audit_rows AS " + derived, {"years": years})
+            con.execute("CREATE OR REPLACE TEMP TABLE quota_audit_kept AS SELECT * FROM quota_audit")
+            con.execute("DELETE FROM quota_audit")
+            n = con.execute("INSERT INTO quota_audit BY NAME " + order).fetchall()[0][0]
+            con.execute("INSERT INTO quota_audit BY NAME SELECT * REPLACE (sort_order + $n AS sort_order) "
+                        "FROM quota_audit_kept", {"n": n})
+            con.execute("DROP TABLE quota_audit_rows")
+            con.execute("DROP TABLE quota_audit_kept")
+        elif years or _quota_unordered(con):
             con.execute("CREATE OR REPLACE TEMP TABLE quota_audit_rows AS " + derived, {"years": years})
             con.execute("INSERT INTO quota_audit_rows BY NAME SELECT * EXCLUDE (sort_order) FROM quota_audit")
             con.execute("DELETE FROM quota_audit")

@@ -348,6 +348,16 @@ def _same_rows(con, table: str, plain: str) -> None:
     assert got == want, table
 
 
+def _same_quota_audit(con, what: str) -> None:
+    """quota_audit holds the derived statement's rows for every year, stored in queries/quota.sql's order."""
+    years = sorted({r[0] for r in con.execute("SELECT DISTINCT year FROM unit_ancestors_by_year").fetchall()})
+    want = con.execute("SELECT * FROM (" + precompute._sql("quota_audit").strip().rstrip(";") + ") "
+                       'ORDER BY year DESC, excess DESC NULLS LAST, name_order, subject, group_key, "grouping"',
+                       {"years": years}).fetchall()
+    got = con.execute("SELECT * EXCLUDE (sort_order) FROM quota_audit").fetchall()       # (storage order)
+    assert got == want, f"quota_audit {what}"
+
+
 def _years_with_ratings(con) -> set[int]:
     return {r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings UNION "
                                       "SELECT DISTINCT year FROM collective_ratings").fetchall()}
@@ -381,13 +391,28 @@ UNDONE = ("member_ratings", "collective_ratings", "aggregate_counts", "shortcomi
 
 
 def _undo_years(con, years: list[int]) -> None:
-    """Every loaded row of these years taken away, as undoing their loads would."""
+    """Every loaded row of these years taken away, as undoing their loads would (kept aside in temp tables
+    saved_<table> for _redo_years)."""
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert set(UNDONE) <= have
     for t in UNDONE:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE saved_{t} AS SELECT * FROM {t} WHERE list_contains($y, year)",
+                    {"y": years})
         con.execute(f"DELETE FROM {t} WHERE list_contains($y, year)", {"y": years})
     con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, "
                 "$y::INTEGER[] AS years", {"y": years})
+
+
+def _redo_years(con) -> None:
+    """The rows the last _undo_years took away loaded again."""
+    years = set()
+    for t in UNDONE:
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": f"saved_{t}"}
+                           ).fetchall()[0][0] == 1
+        con.execute(f"INSERT INTO {t} SELECT * FROM saved_{t}")
+        years |= {r[0] for r in con.execute(f"SELECT DISTINCT year FROM saved_{t}").fetchall()}
+    con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, "
+                "$y::INTEGER[] AS years", {"y": sorted(years)})
 
 
 @pytest.mark.parametrize("which", ["demo_db", "sc_db"])
@@ -412,7 +437,7 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path, m
         con.execute("BEGIN")
         years = [r[0] for r in con.execute("SELECT DISTINCT year FROM member_ratings ORDER BY 1").fetchall()]
         for step in ("as loaded", "one year changed", "one year gone", "an epoch gone", "full rebuild",
-                     "the last year gone", "the last year gone again"):
+                     "the last year gone", "the last year gone again", "the last year back"):
             if step == "one year changed":      # a chi bộ's members of the last year replaced (no unit changed)
                 con.execute("DELETE FROM member_ratings WHERE year = $y AND chi_bo_code = (SELECT min(chi_bo_code) "
                             "FROM member_ratings WHERE year = $y)", {"y": years[-1]})
@@ -433,6 +458,10 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path, m
                 if len(left) < 2:                             #  province has one year left by now)
                     continue
                 _undo_years(con, [left[-1]])
+            if step == "the last year back":        # a year newer than every other loaded (as a new year is)
+                if len(_years_with_ratings(con)) < 2:
+                    continue
+                _redo_years(con)
             if step != "as loaded":
                 warehouse.rebuild_derived(con)
             _same_rows(con, "unit_ancestors_by_year", PLAIN_ANCESTORS_BY_YEAR)
@@ -442,7 +471,9 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path, m
             _same_rows(con, "subtree_counts", PLAIN_SUBTREE_COUNTS)
             # today_counts: only the changed years computed while the structure year's tree and lineage stay
             _same_today_counts(con, step)
-            # quota_audit: rewritten after every change in the order queries/quota.sql reads without sorting
+            # quota_audit: the rows of every year, rewritten after every change in the order queries/quota.sql
+            # reads without sorting
+            _same_quota_audit(con, step)
             _stored_in_order(con, "quota_audit", "sort_order")
             # (every row numbered, no two alike; a year taken away leaves a gap, not a disorder)
             assert con.execute("SELECT count(sort_order) = count(*) AND count(DISTINCT sort_order) = count(*) "
