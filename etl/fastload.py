@@ -136,7 +136,7 @@ class Source:
             named = ", ".join(f'"{_ident(h)}" AS c{j}' for j, h in enumerate(self.parquet_names))
             base = (f"SELECT {self.idx} AS _src, (file_row_number + 2)::INTEGER AS _row, {named} "
                     f"FROM read_parquet('{_lit(self.f.path)}', file_row_number = true)")
-        return f"SELECT * FROM ({base}) WHERE NOT ({self.blank_row()})"
+        return f"SELECT * FROM ({base}) WHERE {self.filled_row()}"
 
     def cells(self, fields: list[str]) -> str:
         """_src, _row and f_<field> (NULL when the file has no such column) of every row, blank rows included:
@@ -156,9 +156,12 @@ class Source:
 
     parquet_names: list[str] = field(default_factory=list)
 
-    def blank_row(self) -> str:
+    def filled_row(self) -> str:
+        """A row with some cell that is not blank. Written as OR, not NOT (… AND …): a filter evaluates an OR's
+        terms only on the rows still undecided (the first filled column decides nearly every row), while a NOT
+        over AND ran every cell's pattern on every row (1.3 s of a national year's 5.3 million rows)."""
         order = sorted(range(self.ncols), key=lambda j: (j not in self.fields.values(), j))
-        return " AND ".join(_blank(f"c{j}", self.types[j]) for j in order) or "true"
+        return " OR ".join(_filled(f"c{j}", self.types[j]) for j in order) or "false"
 
     def signature(self) -> tuple:
         if self.fmt == "parquet":
@@ -208,6 +211,15 @@ def _lit(value) -> str:
 
 def _blank_sql(col: str, typ: str) -> str:
     return _blank(col, typ)
+
+
+def _filled(col: str, typ: str) -> str:
+    """NOT _blank(col, typ), written without NOT around the OR (see Source.filled_row)."""
+    if typ == "VARCHAR":
+        return f"({col} IS NOT NULL AND NOT regexp_full_match({col}, '{BLANK}'))"
+    if typ in ("DOUBLE", "FLOAT"):
+        return f"({col} IS NOT NULL AND NOT isnan({col}))"
+    return f"({col} IS NOT NULL)"
 
 
 def _blank(col: str, typ: str) -> str:
@@ -474,7 +486,7 @@ class _Check:
         named = ", ".join(f'"{_ident(h)}" AS c{j}' for j, h in enumerate(s0.parquet_names))
         base = f"SELECT {src} AS _src, (file_row_number + 2)::INTEGER AS _row, {named} FROM {scan}"
         fcols = ", ".join(f"c{j} AS f_{fld}" for fld, j in s0.fields.items())
-        return f"SELECT _src, _row, {fcols} FROM (SELECT * FROM ({base}) WHERE NOT ({s0.blank_row()}))"
+        return f"SELECT _src, _row, {fcols} FROM (SELECT * FROM ({base}) WHERE {s0.filled_row()})"
 
     def prepare(self, special: dict[str, str] | None = None) -> None:
         """Every distinct value the maps need, in one pass over the rows (GROUPING SETS): the combinations of the
@@ -766,9 +778,16 @@ def _layout_check(ch: _Check) -> None:
         safe = f"regexp_full_match(s.f_member_code, '{SAFE_CODE}')" if inline else "false"
         j = ch.lookup("member_code", lambda v: _member_code(v, salt), [("code", "VARCHAR"), ("key", "VARCHAR")],
                       "member:" + salt, where=safe.replace("s.f_", "f_") + " IS NOT TRUE" if inline else None)
-        ch.col("member_code", f"CASE WHEN {safe} THEN s.f_member_code ELSE {j}.code END")
-        ch.col("member_key", f"CASE WHEN {safe} THEN substr(sha256('{_lit(salt)}|' || upper(s.f_member_code)), 1, 16) "
-                             f"ELSE {j}.key END")
+        if inline:
+            # The map holds exactly the codes that are not plain (and NULL): a code it does not hold is a plain one,
+            # which spares every row the pattern (three times 0.2 s a national year).
+            plain = f"({j}.k IS NULL AND s.f_member_code IS NOT NULL)"
+            ch.col("member_code", f"CASE WHEN {plain} THEN s.f_member_code ELSE {j}.code END")
+            ch.col("member_key", f"CASE WHEN {plain} THEN substr(sha256('{_lit(salt)}|' || upper(s.f_member_code)), "
+                                 f"1, 16) ELSE {j}.key END")
+        else:
+            ch.col("member_code", f"{j}.code")
+            ch.col("member_key", f"{j}.key")
         ch.col("e_member_code", "CASE WHEN member_code IS NULL THEN 'thiếu mã đảng viên' END")
         ch.err("e_member_code", "member_code")
         ch.outputs.append("member_key")
