@@ -132,6 +132,11 @@ labelled AS (
     LEFT JOIN units gu ON gu.unit_code = a.anchor
     LEFT JOIN units pu ON pu.unit_code = split_part(a.group_key, '|', 1)
     LEFT JOIN tree_levels tl ON tl.code = split_part(a.group_key, '|', 2)
+),
+name_ranks AS (     -- each distinct name collated once: collating the rows of every year collated a name up to nine
+                    -- times (3 s nationally); a year's ranks are then ranks of these integers
+    SELECT group_name, dense_rank() OVER (ORDER BY group_name COLLATE vi) AS rank_all
+    FROM (SELECT DISTINCT group_name FROM labelled)
 )
 SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
        l.htxs::BIGINT AS htxs, l.htt::BIGINT AS htt, l.total::BIGINT AS total, l.allowed,
@@ -146,5 +151,5 @@ SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
             ELSE 'vuot' END AS status,
        l.basis, l.group_key, l.anchor AS unit_code, coalesce(l.rule_grouping, l.grouping) AS grouping,
        l.ratio, l.exception_ratio, l.certainty, l.source,
-       dense_rank() OVER (PARTITION BY l.year ORDER BY l.group_name COLLATE vi) AS name_order
-FROM labelled l;
+       dense_rank() OVER (PARTITION BY l.year ORDER BY n.rank_all) AS name_order
+FROM labelled l JOIN name_ranks n ON n.group_name IS NOT DISTINCT FROM l.group_name;
