@@ -71,6 +71,22 @@ def test_units_then_members_csv_with_every_column(tmp_path, db, units_file):
     assert all(len(k[0]) == 16 and not k[0].startswith("DV") for k in keys)
 
 
+def test_a_member_keeps_one_identity_written_by_the_load_that_last_changed_it(tmp_path, db, units_file):
+    """An unchanged code and name keep their row and its load; a changed name or a new member is written with the
+    load that brought it; never two rows for one key."""
+    def members(name: str, rows: list) -> Path:
+        return write_csv(tmp_path / name, [MEMBER_HEADER] + [
+            [year, code, full, "CB1", "HTT", "", "", "", "", "", "", "", ""] for year, code, full in rows])
+    assert load_files([units_file, members("a.csv", [(2022, "DV1", "Hồ Văn A"), (2022, "DV2", "Lê Thị B")])],
+                      db).exit_code == 0
+    assert load_files([members("b.csv", [(2023, "DV1", "Hồ Văn A"), (2023, "DV2", "Lê Thị Bích"),
+                                         (2023, "DV3", "Trần C")])], db).exit_code == 0
+    ids = q(db, "SELECT i.member_code, i.full_name, l.file_name FROM member_identities i "
+                "JOIN loads l USING (load_id) ORDER BY 1")
+    assert ids == [("DV1", "Hồ Văn A", "a.csv"), ("DV2", "Lê Thị Bích", "b.csv"), ("DV3", "Trần C", "b.csv")]
+    assert q(db, "SELECT count(*), count(DISTINCT member_key) FROM member_identities") == [(3, 3)]
+
+
 def test_headers_without_diacritics_any_case_extra_spaces(tmp_path, db, units_file):
     f = write_csv(tmp_path / "agg.csv", [
         ["  NAM ", "ma don vi", "DOI TUONG", "hoan thanh xuat sac nhiem vu", "HOAN THANH TOT NHIEM VU",
