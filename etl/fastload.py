@@ -886,6 +886,7 @@ class _Load:
         self.new_rows: set[str] = set()
         self.member_batches: list[_Check] = []
         self.top_unit_created = False
+        self.keys_rows: int | None = None            # the load's member rows when _member_keys grouped them
         self.name_keys: dict[str, str] = {}         # unit name → nz.search_key(name)
 
     # registry as tables, rebuilt when units were registered since
@@ -1419,6 +1420,8 @@ def _batch_rules_sql(ld: _Load, target: str) -> None:
     years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {target} WHERE {new} ORDER BY 1").fetchall()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fast_dupkeys AS SELECT {', '.join(key)} FROM {target} "
                 "WHERE false")
+    if target == "member_ratings" and _member_keys(ld) == 0:
+        years = []      # no member has two rows of one year: nothing to group year by year
     for y in years:
         # A year whose keys all hash differently has no duplicate (equal keys hash equally): counting distinct
         # 64-bit hashes is cheaper than grouping the keys themselves, which is done only when two hashes meet.
@@ -1439,6 +1442,22 @@ def _batch_rules_sql(ld: _Load, target: str) -> None:
     kept = L._batch_rules(target, items)
     dropped = set(rows["_rowid"]) - set(kept["_rowid"])
     _delete_rowids(con, target, dropped)
+
+
+def _member_keys(ld: _Load) -> int:
+    """One grouping of the load's member rows by key (temp table _fast_keys): the last row of each member, which
+    _identities reuses while no row was taken away since, and the years of each member as bits (year mod 64).
+    Returns the number of members whose bits are fewer than their rows: two rows of one year, or two years 64
+    apart — only then are the years grouped one by one (0.6 s each nationally)."""
+    ld.con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_keys AS
+        SELECT member_key, max({_pos_sql(ld)}) AS pos, count(*) AS n,
+               bit_or(1::UBIGINT << (year % 64)::INTEGER) AS years
+        FROM member_ratings WHERE load_id >= {ld.first_id} GROUP BY member_key""")
+    n, rows, suspect = ld.con.execute("SELECT count(*), sum(n), count(*) FILTER (n <> bit_count(years)) "
+                                      "FROM _fast_keys").fetchall()[0]
+    ld.keys_rows = int(rows or 0)
+    _log(f"  member keys grouped: {n:,} members")
+    return int(suspect)
 
 
 def _delete_rowids(con, table: str, rowids) -> None:
@@ -1688,9 +1707,14 @@ def _identities(ld: _Load) -> None:
     drop_duplicates(keep='last')). The last row is found as the greatest position; code and name are then read back
     from the sources for those rows only and normalized like check_block does."""
     con = ld.con
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_win AS
-        SELECT member_key, max({_pos_sql(ld)}) AS pos FROM member_ratings WHERE load_id >= {ld.first_id}
-        GROUP BY member_key""")
+    rows = con.execute(f"SELECT count(*) FROM member_ratings WHERE load_id >= {ld.first_id}").fetchall()[0][0]
+    if ld.keys_rows == rows:      # no row taken away since _member_keys (nothing adds rows after the checks)
+        con.execute("CREATE OR REPLACE TEMP TABLE _fast_win AS SELECT member_key, pos FROM _fast_keys")
+    else:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_win AS
+            SELECT member_key, max({_pos_sql(ld)}) AS pos FROM member_ratings WHERE load_id >= {ld.first_id}
+            GROUP BY member_key""")
+    con.execute("DROP TABLE IF EXISTS _fast_keys")
     _log("  identities: last rows found")
     con.execute("CREATE OR REPLACE TEMP TABLE _fast_ids (member_key VARCHAR, member_code VARCHAR, full_name VARCHAR, "
                 "load_id INTEGER)")
