@@ -137,6 +137,11 @@ name_ranks AS (     -- each distinct name collated once: collating the rows of e
                     -- times (3 s nationally); a year's ranks are then ranks of these integers
     SELECT group_name, dense_rank() OVER (ORDER BY group_name COLLATE vi) AS rank_all
     FROM (SELECT DISTINCT group_name FROM labelled)
+),
+ranked AS (SELECT l.*, n.rank_all FROM labelled l JOIN name_ranks n ON n.group_name IS NOT DISTINCT FROM l.group_name),
+year_ranks AS (     -- a year's ranks among its distinct names (a window over the narrow pairs, not the wide rows)
+    SELECT year, rank_all, dense_rank() OVER (PARTITION BY year ORDER BY rank_all) AS name_order
+    FROM (SELECT DISTINCT year, rank_all FROM ranked)
 )
 SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
        l.htxs::BIGINT AS htxs, l.htt::BIGINT AS htt, l.total::BIGINT AS total, l.allowed,
@@ -151,5 +156,5 @@ SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
             ELSE 'vuot' END AS status,
        l.basis, l.group_key, l.anchor AS unit_code, coalesce(l.rule_grouping, l.grouping) AS grouping,
        l.ratio, l.exception_ratio, l.certainty, l.source,
-       dense_rank() OVER (PARTITION BY l.year ORDER BY n.rank_all) AS name_order
-FROM labelled l JOIN name_ranks n ON n.group_name IS NOT DISTINCT FROM l.group_name;
+       yr.name_order
+FROM ranked l JOIN year_ranks yr ON yr.year = l.year AND yr.rank_all = l.rank_all;
