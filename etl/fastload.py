@@ -1211,8 +1211,9 @@ def _register_units(ld: _Load, f: L.FileResult, good: pd.DataFrame, sheet, check
     """As the row path: the block's codes restart their versions, then each version is added by first year."""
     from etl.validate import Checked
     reg = ld.reg
+    reset, add = reg.reset, reg.add      # (bound once: each attribute of the lazy registry is a lookup through it)
     for code in set(good["unit_code"]):
-        reg.reset(code)
+        reset(code)
     keys = ld.name_keys          # a name's search key is computed once per load (27 thousand for 480 thousand rows)
     g = good.sort_values("first_year", na_position="first")
     for code, name, parent, level, first, last in zip(g["unit_code"], g["name"], g["parent_code"], g["tree_level"],
@@ -1220,7 +1221,7 @@ def _register_units(ld: _Load, f: L.FileResult, good: pd.DataFrame, sheet, check
         key = keys.get(name)
         if key is None:
             key = keys[name] = nz.search_key(name)
-        reg.add(code, name, key=key, parent_code=parent, tree_level=level, first_year=first, last_year=last)
+        add(code, name, key=key, parent_code=parent, tree_level=level, first_year=first, last_year=last)
     ld.reg_version += 1
     checked["units"].append((f, Checked("units", good, pd.DataFrame()), sheet))
 

@@ -30,13 +30,20 @@ class Registry:
         """Add one version of a unit (versions come in order of first year; the latest names the unit).
         key: the name's search key when the caller already has it (it must equal nz.search_key(name))."""
         key = nz.search_key(name) if key is None else key
-        lives = self.units.get(code, {}).get("lives", [])
-        if code in self.units:
-            old = self.units[code]["name_key"]
-            self.by_key.get(old, {}).pop(code, None)
-        self.units[code] = {"name": name, "name_key": key, **extra,
-                            "lives": [*lives, (first_year, last_year)]}
-        self.by_key.setdefault(key, {})[code] = None
+        known = self.units.get(code)
+        if known is not None:
+            lives = known.get("lives", [])
+            self.by_key.get(known["name_key"], {}).pop(code, None)
+        else:
+            lives = []
+        info = {"name": name, "name_key": key}
+        info.update(extra)
+        info["lives"] = [*lives, (first_year, last_year)]
+        self.units[code] = info
+        by = self.by_key.get(key)
+        if by is None:
+            by = self.by_key[key] = {}
+        by[code] = None
         self._lower = None
 
     _lower: dict | None = field(default=None, repr=False, compare=False)
