@@ -664,3 +664,12 @@ def test_links_and_chains_are_rebuilt_exactly_when_their_inputs_changed(demo_cop
         assert decided != forced
         sc.rebuild(con, force=True)
         assert tables(con) == decided
+
+
+def test_a_suggestions_topic_is_its_own_match_key():
+    """rebuild() uses a suggestion's topic as its match key without normalizing it again."""
+    for text in ["Kiểm điểm, làm rõ trách nhiệm trong việc để xảy ra  sai phạm về   đất đai!",
+                 "Đề nghị tập thể và cá nhân liên quan làm rõ trách nhiệm đối với CÔNG TÁC cán bộ (2023)",
+                 "Yêu cầu kiểm điểm", "Hoà giải, thuỷ lợi — 15% kinh phí", "  ", "Ðảng viên ĐVM"]:
+        topic = sc.suggestion_topic(text)
+        assert sc.match_key(topic) == topic, text
