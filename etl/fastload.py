@@ -193,6 +193,14 @@ def _cells_of(sources: list[Source], fields: list[str]) -> str:
     return f"SELECT {many[0]} AS _src, (file_row_number + 2)::INTEGER AS _row, {cols} FROM {many[1]}"
 
 
+def _load_id_of_src(load_ids: dict[int, int], col: str) -> str:
+    """SQL: the load id of each row's source, read from a list indexed by the source number (NULL for the others).
+    A CASE of one WHEN per file compared each of 8 million rows with up to 48 numbers (0.13 s a batch)."""
+    size = max(load_ids) + 1
+    items = ", ".join(str(int(load_ids[i])) if i in load_ids else "NULL" for i in range(size))
+    return f"([{items}]::INTEGER[])[{col} + 1]"
+
+
 def _ident(name: str) -> str:
     return str(name).replace('"', '""')
 
@@ -967,7 +975,7 @@ class _Load:
             return frames
         target = ch.kind
         cols = L.COLUMNS[target]
-        case = "CASE _src " + " ".join(f"WHEN {s.idx} THEN {s.f.load_id}" for s in sources) + " END"
+        case = _load_id_of_src({s.idx: s.f.load_id for s in sources}, "_src")
         insert = (f"INSERT INTO {target} ({', '.join(cols)}, load_id, source_sheet, source_row) "
                   f"SELECT {', '.join(sel[c] for c in cols)}, {case}, NULL, _row FROM ({sql}) WHERE _ok")
         # Good rows go in first; the bad ones are read (a second pass over the files) only when the insert took
@@ -1728,7 +1736,7 @@ def _identities(ld: _Load) -> None:
         lids = {s.idx: s.f.load_id for s in ch.sources if s.f.load_id is not None}
         if not lids:
             continue
-        case = "CASE s._src " + " ".join(f"WHEN {i} THEN {lid}" for i, lid in lids.items()) + " END"
+        case = _load_id_of_src(lids, "s._src")
         # Only the two columns are read, blank rows included (a winner's row is never blank), and only the
         # winners of this batch's loads are joined.
         rel = _cells_of([s for s in ch.sources if s.idx in lids], ["member_code", "full_name"])
