@@ -15,22 +15,27 @@
 -- param: min_htt float required — điểm tối thiểu của mức HTT
 -- param: min_ht float required — điểm tối thiểu của mức HTNV (dưới mức này là KHTNV)
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
-WITH scored AS (
+WITH records AS (    -- the texts naming a record are built below, for the records the rule reports only
     SELECT m.year, m.chi_bo_code AS unit_code, 'dang_vien' AS subject, m.member_key AS subject_key, m.level, m.score,
-           concat('Đảng viên ', left(m.member_key, 8), ' (', coalesce(u.name, m.chi_bo_code), ')') AS who,
            'ho_so_ca_nhan' AS basis, m.load_id, m.source_sheet, m.source_row
-    FROM member_ratings m LEFT JOIN units u ON u.unit_code = m.chi_bo_code
+    FROM member_ratings m
     WHERE m.score IS NOT NULL AND m.level IS NOT NULL AND m.year BETWEEN $first_year AND $last_year
     UNION ALL
     SELECT c.year, c.unit_code, c.subject, c.unit_code, c.level, c.score,
-           concat(coalesce(u.name, c.unit_code), ' (', lower(s.name), ')'),
            'ho_so_tap_the', c.load_id, c.source_sheet, c.source_row
-    FROM collective_ratings c LEFT JOIN units u ON u.unit_code = c.unit_code LEFT JOIN subjects s ON s.code = c.subject
+    FROM collective_ratings c
     WHERE c.score IS NOT NULL AND c.level IS NOT NULL AND c.year BETWEEN $first_year AND $last_year
 ),
 banded AS (
     SELECT *, CASE level WHEN 1 THEN $min_htxs WHEN 2 THEN $min_htt WHEN 3 THEN $min_ht END AS min_score
-    FROM scored
+    FROM records
+),
+reported AS (SELECT * FROM banded WHERE min_score IS NOT NULL AND score < min_score - 1e-9),
+scored AS (
+    SELECT r.*, CASE WHEN r.basis = 'ho_so_ca_nhan'
+                     THEN concat('Đảng viên ', left(r.subject_key, 8), ' (', coalesce(u.name, r.unit_code), ')')
+                     ELSE concat(coalesce(u.name, r.unit_code), ' (', lower(s.name), ')') END AS who
+    FROM reported r LEFT JOIN units u ON u.unit_code = r.unit_code LEFT JOIN subjects s ON s.code = r.subject
 )
 SELECT b.year, b.unit_code, b.subject, b.subject_key,
        concat(b.who, ' đạt ', regexp_replace(replace(printf('%.1f', b.score), '.', ','), ',0$', ''), ' điểm nhưng xếp ',
@@ -39,6 +44,5 @@ SELECT b.year, b.unit_code, b.subject, b.subject_key,
                   regexp_replace(replace(printf('%.1f', $min_ht), '.', ','), ',0$', ''), ' điểm là KHTNV') ELSE '' END,
               ')') AS detail,
        b.basis, b.load_id, b.source_sheet, b.source_row
-FROM banded b JOIN levels l ON l.level = b.level
-WHERE b.min_score IS NOT NULL AND b.score < b.min_score - 1e-9
+FROM scored b JOIN levels l ON l.level = b.level
 ORDER BY b.year, b.unit_code, b.subject_key;

@@ -13,29 +13,33 @@
 -- param: min_htt float required — điểm tối thiểu của mức HTT
 -- param: min_ht float required — điểm tối thiểu của mức HTNV (dưới mức này là KHTNV)
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
-WITH scored AS (
+WITH records AS (    -- the texts naming a record are built below, for the records the rule reports only
     SELECT m.year, m.chi_bo_code AS unit_code, 'dang_vien' AS subject, m.member_key AS subject_key, m.level, m.score,
-           concat('Đảng viên ', left(m.member_key, 8), ' (', coalesce(u.name, m.chi_bo_code), ')') AS who,
            'ho_so_ca_nhan' AS basis, m.load_id, m.source_sheet, m.source_row
-    FROM member_ratings m LEFT JOIN units u ON u.unit_code = m.chi_bo_code
+    FROM member_ratings m
     WHERE m.score IS NOT NULL AND m.level IS NOT NULL AND m.year BETWEEN $first_year AND $last_year
     UNION ALL
     SELECT c.year, c.unit_code, c.subject, c.unit_code, c.level, c.score,
-           concat(coalesce(u.name, c.unit_code), ' (', lower(s.name), ')'),
            'ho_so_tap_the', c.load_id, c.source_sheet, c.source_row
-    FROM collective_ratings c LEFT JOIN units u ON u.unit_code = c.unit_code LEFT JOIN subjects s ON s.code = c.subject
+    FROM collective_ratings c
     WHERE c.score IS NOT NULL AND c.level IS NOT NULL AND c.year BETWEEN $first_year AND $last_year
 ),
 banded AS (   -- the best level whose band the score reaches
     SELECT *, CASE WHEN score >= $min_htxs THEN 1 WHEN score >= $min_htt THEN 2 WHEN score >= $min_ht THEN 3 ELSE 4 END
                   AS band_level
-    FROM scored
+    FROM records
+),
+reported AS (SELECT * FROM banded WHERE band_level < level),
+scored AS (
+    SELECT r.*, CASE WHEN r.basis = 'ho_so_ca_nhan'
+                     THEN concat('Đảng viên ', left(r.subject_key, 8), ' (', coalesce(u.name, r.unit_code), ')')
+                     ELSE concat(coalesce(u.name, r.unit_code), ' (', lower(s.name), ')') END AS who
+    FROM reported r LEFT JOIN units u ON u.unit_code = r.unit_code LEFT JOIN subjects s ON s.code = r.subject
 )
 SELECT b.year, b.unit_code, b.subject, b.subject_key,
        concat(b.who, ' đạt ', regexp_replace(replace(printf('%.1f', b.score), '.', ','), ',0$', ''),
               ' điểm, trong khung của mức ', lb.short, ', nhưng xếp ', l.short,
               ' (cần ghi rõ điều kiện nào của mức cao hơn chưa đạt)') AS detail,
        b.basis, b.load_id, b.source_sheet, b.source_row
-FROM banded b JOIN levels l ON l.level = b.level JOIN levels lb ON lb.level = b.band_level
-WHERE b.band_level < b.level
+FROM scored b JOIN levels l ON l.level = b.level JOIN levels lb ON lb.level = b.band_level
 ORDER BY b.year, b.unit_code, b.subject_key;
