@@ -222,7 +222,8 @@ def _blank_sql(col: str, typ: str) -> str:
 
 
 def _filled(col: str, typ: str) -> str:
-    """NOT _blank(col, typ), written without NOT around the OR (see Source.filled_row)."""
+    """SQL: the cell is not blank (never NULL itself). Written without a NOT around an OR, so that an OR of these
+    is decided by its first true term (see Source.filled_row)."""
     if typ == "VARCHAR":
         return f"({col} IS NOT NULL AND NOT regexp_full_match({col}, '{BLANK}'))"
     if typ in ("DOUBLE", "FLOAT"):
@@ -231,11 +232,7 @@ def _filled(col: str, typ: str) -> str:
 
 
 def _blank(col: str, typ: str) -> str:
-    if typ == "VARCHAR":
-        return f"({col} IS NULL OR regexp_full_match({col}, '{BLANK}'))"
-    if typ in ("DOUBLE", "FLOAT"):
-        return f"({col} IS NULL OR isnan({col}))"
-    return f"({col} IS NULL)"
+    return f"(NOT {_filled(col, typ)})"
 
 
 def _cell(v):
