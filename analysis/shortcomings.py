@@ -720,7 +720,11 @@ _SUGGESTION_PREFIX = re.compile(
 
 def suggestion_topic(text: object) -> str:
     """What a review suggestion is about, without its usual opening ("Kiểm điểm, làm rõ trách nhiệm trong …")."""
-    key = match_key(text)
+    return topic_of_key(match_key(text))
+
+
+def topic_of_key(key: str) -> str:
+    """suggestion_topic of a text whose match key is given."""
     rest = _SUGGESTION_PREFIX.sub("", key, count=1).strip()
     return rest if len(rest.split()) >= 2 else key
 
@@ -890,12 +894,13 @@ def rebuild(con, force: bool = False) -> dict:
                  pd.DataFrame({"code": [c.code for c in cats], "name": [c.name for c in cats],
                                "sort_order": [c.sort_order for c in cats]}), ["code", "name", "sort_order"])
         items = _items(con)
-        sug = con.execute("SELECT DISTINCT unit_code, year::INTEGER AS year, text_norm AS text "
+        # the match keys computed in SQL as the items' are (vkey: 22 thousand national texts keyed in Python took 1 s)
+        sug = con.execute("SELECT DISTINCT unit_code, year::INTEGER AS year, text_norm AS text, vkey(text_norm) AS key "
                           "FROM review_suggestions ORDER BY unit_code, year, text").df()
         timings["doc"] = time.perf_counter() - t0
         # every distinct text once: shortcomings, then the topics of the suggestions
         text_keys = items.drop_duplicates("text_hash")[["text_hash", "text", "key"]]
-        sug_topics = [suggestion_topic(t) for t in sug["text"]]
+        sug_topics = [topic_of_key(k) for k in sug.pop("key")]
         texts = list(text_keys["text"]) + sug_topics
         keys = list(text_keys["key"]) + sug_topics      # (a topic is a piece of a match key: already one)
         t1 = time.perf_counter()
