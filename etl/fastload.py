@@ -1720,7 +1720,8 @@ def _identities(ld: _Load) -> None:
     con = ld.con
     rows = con.execute(f"SELECT count(*) FROM member_ratings WHERE load_id >= {ld.first_id}").fetchall()[0][0]
     if ld.keys_rows == rows:      # no row taken away since _member_keys (nothing adds rows after the checks)
-        con.execute("CREATE OR REPLACE TEMP TABLE _fast_win AS SELECT member_key, pos FROM _fast_keys")
+        con.execute("DROP TABLE IF EXISTS _fast_win")
+        con.execute("ALTER TABLE _fast_keys RENAME TO _fast_win")      # (its other columns are not read)
     else:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_win AS
             SELECT member_key, max({_pos_sql(ld)}) AS pos FROM member_ratings WHERE load_id >= {ld.first_id}
