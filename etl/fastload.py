@@ -1459,11 +1459,13 @@ def _member_keys(ld: _Load) -> int:
     under the load's memory limit (9 s instead of 5)."""
     con = ld.con
     con.execute("CREATE OR REPLACE TEMP TABLE _fast_keys (member_key VARCHAR, pos BIGINT, n BIGINT, years HUGEINT)")
+    # (_pos_sql is an expression the code builds from load ids and escaped sheet names; values are bound)
+    grouping = f"""INSERT INTO _fast_keys
+        SELECT member_key, max({_pos_sql(ld)}), count(*), sum(1::BIGINT << (year % 62)::INTEGER)
+        FROM member_ratings WHERE load_id >= $first AND hash(member_key) % 2 = $half
+        GROUP BY member_key"""
     for half in (0, 1):
-        con.execute(f"""INSERT INTO _fast_keys
-            SELECT member_key, max({_pos_sql(ld)}), count(*), sum(1::BIGINT << (year % 62)::INTEGER)
-            FROM member_ratings WHERE load_id >= {ld.first_id} AND hash(member_key) % 2 = {half}
-            GROUP BY member_key""")
+        con.execute(grouping, {"first": ld.first_id, "half": half})
     n, rows, suspect = con.execute("SELECT count(*), sum(n), count(*) FILTER (n <> bit_count(years)) "
                                    "FROM _fast_keys").fetchall()[0]
     ld.keys_rows = int(rows or 0)
@@ -1718,14 +1720,14 @@ def _identities(ld: _Load) -> None:
     drop_duplicates(keep='last')). The last row is found as the greatest position; code and name are then read back
     from the sources for those rows only and normalized like check_block does."""
     con = ld.con
-    rows = con.execute(f"SELECT count(*) FROM member_ratings WHERE load_id >= {ld.first_id}").fetchall()[0][0]
+    rows = con.execute("SELECT count(*) FROM member_ratings WHERE load_id >= ?", [ld.first_id]).fetchall()[0][0]
     if ld.keys_rows == rows:      # no row taken away since _member_keys (nothing adds rows after the checks)
         con.execute("DROP TABLE IF EXISTS _fast_win")
         con.execute("ALTER TABLE _fast_keys RENAME TO _fast_win")      # (its other columns are not read)
     else:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _fast_win AS
-            SELECT member_key, max({_pos_sql(ld)}) AS pos FROM member_ratings WHERE load_id >= {ld.first_id}
-            GROUP BY member_key""")
+            SELECT member_key, max({_pos_sql(ld)}) AS pos FROM member_ratings WHERE load_id >= $first
+            GROUP BY member_key""", {"first": ld.first_id})
     con.execute("DROP TABLE IF EXISTS _fast_keys")
     _log("  identities: last rows found")
     con.execute("CREATE OR REPLACE TEMP TABLE _fast_ids (member_key VARCHAR, member_code VARCHAR, full_name VARCHAR, "
