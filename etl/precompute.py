@@ -89,7 +89,8 @@ def stale(db) -> bool:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
-    """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything)."""
+    """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything).
+    Not chain_summary, which must follow the shortcomings' tables (etl/warehouse.rebuild_derived runs it)."""
     from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
     _quota_audit(con, hint)
     _log("  quota_audit built")
@@ -107,8 +108,6 @@ def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
         _log("  unit_tree built")
         _today_counts(con, hint)
         _log("  today_counts built")
-        _chain_summary(con)
-        _log("  chain_summary built")
     finally:
         con.execute("SET memory_limit = $m", {"m": limit})
 
@@ -349,13 +348,15 @@ def _chain_summary_key(con) -> str:
     return sql + "|" + str(con.execute(_sql("chain_fingerprint")).fetchall()[0][0])
 
 
-def _chain_summary(con) -> None:
+def chain_summary(con) -> None:
     """chain_summary: every chain as recurring_shortcomings computes it over every year (the query reads the table
-    when asked for the whole range; while it is empty the query computes)."""
+    when asked for the whole range; while it is empty the query computes). Run after analysis/shortcomings.rebuild,
+    whose tables it reads (etl/warehouse.rebuild_derived)."""
+    from etl.fastload import _log
     key = _chain_summary_key(con)
-    if _meta(con, "chain_summary_key") == key:
-        return      # the same shortcomings, chains, links and statement
-    _store_query(con, "chain_summary", "recurring_shortcomings", {"min_years": 1},
-                 "chain_id, unit_code, category_code, first_year, last_year, years, latest_status_code, "
-                 "fixed_then_recurred, confirmed_links, texts")
-    _set_meta(con, "chain_summary_key", key)
+    if _meta(con, "chain_summary_key") != key:      # (else the same shortcomings, chains, links and statement)
+        _store_query(con, "chain_summary", "recurring_shortcomings", {"min_years": 1},
+                     "chain_id, unit_code, category_code, first_year, last_year, years, latest_status_code, "
+                     "fixed_then_recurred, confirmed_links, texts")
+        _set_meta(con, "chain_summary_key", key)
+    _log("  chain_summary built")

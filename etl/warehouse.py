@@ -221,14 +221,36 @@ def _derived_hint(con) -> tuple[bool, list[int]] | None:
     return (bool(row[0][0]), [int(y) for y in row[0][1] or []]) if row else None
 
 
-def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
+def rebuild_derived(con: duckdb.DuckDBPyConnection, committed: bool = False) -> None:
     """Tables computed from the loaded rows; rebuilt inside the same transaction as every load.
 
     After a load that reports what it changed (derived_hint), only that is recomputed: the tree tables when unit
     versions changed (else only years that gained or lost data), rating counts for the years whose ratings changed.
-    The result is the same as a full rebuild."""
+    The result is the same as a full rebuild.
+
+    committed=True (writing() after committing the loaded rows): the shortcomings, which read only loaded rows, are
+    computed on a second connection beside the rest (etl/beside.py), and this function commits the caller's
+    transaction and begins another before the chains' summary, which reads what that connection wrote."""
+    from analysis import shortcomings
+    from etl import precompute
+    from etl.beside import beside
     from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
     hint = _derived_hint(con)
+    with beside(con, shortcomings.rebuild, "shortcomings") if committed else contextlib.nullcontext():
+        _rebuild_tables(con, hint)
+        if not committed:
+            shortcomings.rebuild(con)       # classification, cross-year links and chains (when texts changed)
+        precompute.rebuild(con, hint)       # audits the pages only read (quota, inspection findings)
+    _log("  shortcomings built")
+    if committed:
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+    precompute.chain_summary(con)
+
+
+def _rebuild_tables(con, hint) -> None:
+    """The tree and the rating counts (see rebuild_derived)."""
+    from etl.fastload import _log
     tree_changed = hint is None or hint[0]
     if tree_changed:
         _rebuild_tree(con)
@@ -264,13 +286,6 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT INTO subtree_counts " + _SUBTREE_COUNTS.format(
                 only=f"r.year IN ({', '.join(str(int(y)) for y in todo)})"))
     _log("  subtree_counts built")
-    # Recurring shortcomings: classification, cross-year links and chains (recomputed only when texts changed).
-    from analysis import shortcomings
-    shortcomings.rebuild(con)
-    _log("  shortcomings built")
-    # Audits the pages only read (quota, inspection findings): etl/precompute.py.
-    from etl import precompute
-    precompute.rebuild(con, hint)
 
 
 def _rebuild_tree(con) -> None:
@@ -332,7 +347,7 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
                     con.execute("CHECKPOINT")
                     _log_phase("  rows committed")
                     con.execute("BEGIN TRANSACTION")
-                    rebuild_derived(con)
+                    rebuild_derived(con, committed=True)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                             [dt.datetime.now().isoformat(timespec="seconds")])
                 con.execute("COMMIT")

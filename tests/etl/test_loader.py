@@ -302,6 +302,26 @@ def test_a_crash_mid_write_leaves_the_warehouse_as_it_was(tmp_path, db, units_fi
     assert not list(db.parent.glob(".*.tmp*"))      # no leftover private copy
 
 
+@pytest.mark.parametrize("where", ["shortcomings", "audits"])
+def test_a_failure_while_the_derived_tables_are_built_leaves_the_warehouse_as_it_was(tmp_path, db, units_file,
+                                                                                       monkeypatch, where):
+    """The loaded rows are committed to the private copy and the shortcomings are computed on a second connection
+    beside the audits (etl/beside.py): an error in either still publishes nothing."""
+    from analysis import shortcomings
+    from etl import precompute
+    load_files([units_file], db)
+    before = table_digest(db)
+    f = write_csv(tmp_path / "dv.csv", [MEMBER_HEADER[:5], [2022, "DV1", "A", "CB1", "HTT"]])
+
+    def fail(*args, **kwargs):
+        raise RuntimeError(f"hỏng ở {where}")
+    monkeypatch.setattr(shortcomings if where == "shortcomings" else precompute, "rebuild", fail)
+    with pytest.raises(RuntimeError, match=f"hỏng ở {where}"):
+        load_files([f], db)
+    assert table_digest(db) == before
+    assert not list(db.parent.glob(".*.tmp*"))
+
+
 def test_a_file_with_rejects_loads_the_rest_once_its_units_exist(tmp_path, db, units_file):
     f = write_csv(tmp_path / "dv.csv", [MEMBER_HEADER[:5], [2022, "DV1", "A", "CB1", "HTT"]])
     assert load_files([f], db).exit_code == 2            # chi bộ CB1 unknown yet: nothing written
