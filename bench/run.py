@@ -105,6 +105,10 @@ def run(scale: str = "national", *, fresh: bool = False, repeat: int | None = No
                 [p for p in [plus / f"tap_the_{EXTRA_YEAR}.parquet"] if p.exists()]
             copy = db.with_name(db.stem + f"_them_{EXTRA_YEAR}.duckdb")
             shutil.copy2(db, copy)
+            # The copy's 1.5 GB (and the full load's writes) are flushed before the clock starts: a warehouse that
+            # already exists is on disk. Left dirty, they slowed the load's own copy of the file (0.4–3.2 s against
+            # 0.3–1.6 s over five tries each).
+            os.sync()
             try:
                 log(f"Nạp thêm năm {EXTRA_YEAR} ({len(plus_files)} tệp) vào bản sao của kho…")
                 one = _load(copy, plus_files, plus, log)
