@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +47,30 @@ def safe_name(name: str) -> str:
     return f"{stem}.{ext.lower()}" if ext else stem
 
 
+PREFIX = "kiemdiem_tai_len_"
+STALE_HOURS = 24    # an upload folder older than this belongs to a session that has ended
+
+
 def new_folder() -> Path:
-    """A private folder (mode 0700) for one session's uploads."""
-    return Path(tempfile.mkdtemp(prefix="kiemdiem_tai_len_"))
+    """A private folder (mode 0700) for one session's uploads. The files hold members' codes and names, and a session
+    that ends (a closed browser) never says so (Streamlit has no hook for it): the folders of ended sessions are
+    removed here, once older than STALE_HOURS."""
+    sweep()
+    return Path(tempfile.mkdtemp(prefix=PREFIX))
+
+
+def sweep(now: float | None = None) -> int:
+    """Remove the upload folders older than STALE_HOURS; returns how many."""
+    cutoff = (time.time() if now is None else now) - STALE_HOURS * 3600
+    gone = 0
+    for p in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            if p.is_dir() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+                shutil.rmtree(p)
+                gone += 1
+        except OSError:     # (another session's sweep got there first, or not ours to remove)
+            continue
+    return gone
 
 
 def save(files: list[tuple[str, bytes]], folder: Path) -> list[Upload]:

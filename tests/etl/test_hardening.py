@@ -114,6 +114,28 @@ def test_upload_names_and_sizes(tmp_path, monkeypatch):
     assert ups[2].error is None and ups[2].path.read_bytes() == "Năm\n2024\n".encode()
 
 
+def test_upload_folders_of_ended_sessions_are_removed(tmp_path, monkeypatch):
+    """The uploaded files hold members' names; a session that ends never says so, so a new upload folder removes
+    the ones older than STALE_HOURS (and leaves the fresh ones, which open sessions still use)."""
+    import os
+    import tempfile
+    import time
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = uploads.new_folder()
+    (old / "dang_vien.csv").write_text("Mã đảng viên,Họ và tên\nDV1,Nguyễn Văn A\n", encoding="utf-8")
+    fresh = uploads.new_folder()
+    (fresh / "tap_the.csv").write_text("x\n", encoding="utf-8")
+    stale = time.time() - (uploads.STALE_HOURS + 1) * 3600
+    os.utime(old, (stale, stale))
+    other = tmp_path / "khong_phai_tai_len"      # not an upload folder: never touched
+    other.mkdir()
+    os.utime(other, (stale, stale))
+    newest = uploads.new_folder()
+    assert not old.exists()
+    assert fresh.exists() and (fresh / "tap_the.csv").exists() and newest.exists() and other.exists()
+    assert oct(newest.stat().st_mode & 0o777) == "0o700"
+
+
 def test_exports_neutralize_formulas_in_rejected_rows():
     import pandas as pd
     rejects = pd.DataFrame({"file_name": ["a.csv"], "sheet": [None], "row_no": [2], "column_name": ["Tên đơn vị"],
