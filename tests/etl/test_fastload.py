@@ -237,6 +237,32 @@ def test_demo_files_give_identical_warehouses(tmp_path, files, monkeypatch):
     both(tmp_path, [(files["demo"], {})])
 
 
+def test_errors_of_files_read_ahead_are_told_as_the_row_path_tells_them(tmp_path, files, monkeypatch):
+    """The fast path computes checksums and Parquet probes ahead, two at a time (fastload._ReadAhead): a missing
+    file and a file that cannot be read still get the row path's message, in their own result, and the loads
+    agree row for row."""
+    from etl import loader as L
+    parquet = next(p for p in files["first"] if p.suffix == ".parquet")
+    locked = tmp_path / f"khoa_{parquet.name}"
+    shutil.copy(parquet, locked)
+    real = L._sha256
+    calls = []
+
+    def sha256(path):
+        calls.append(Path(path))
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+    monkeypatch.setattr(L, "_sha256", sha256)
+    both(tmp_path, [(files["first"] + [tmp_path / "khong_co.parquet", locked], {})])
+    res = load_files([tmp_path / "khong_co.parquet", locked, parquet], tmp_path / "fast.duckdb", fast=True,
+                     dry_run=True)
+    assert "Không tìm thấy tệp" in res.files[0].error
+    assert res.files[1].error == f"Không đọc được tệp {locked.name}: Permission denied"
+    assert res.files[2].error is None and res.files[2].rows_read > 0
+    assert locked in calls
+
+
 def test_the_dirty_files_really_take_the_fast_path(tmp_path, files):
     con = duckdb.connect()
     from etl.loader import FileResult
