@@ -35,7 +35,9 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 DERIVED = Path(__file__).resolve().parent.parent / "queries" / "derived"
 AUDIT_MEMORY = os.environ.get("KIEMDIEM_AUDIT_MEMORY", "1200MB")      # DuckDB's budget while the findings run
@@ -206,33 +208,45 @@ def _findings(con, hint) -> None:
         # rules that read a source query (the quota audit) run year by year: the whole audit as one frame is ~1,5 GB
         # at national scale
         runs[rid] = all_years if years is None and rule.source_query else years
-    frames: dict[str, list[pd.DataFrame]] = {rid: [] for rid in runs}
+    # (the rows stay in Arrow: as pandas frames typed like run_rule's, 0.8 M national rows cost ~2.4 s more)
+    tables: dict[str, list] = {rid: [] for rid in runs}
     reading = [rid for rid in runs if rules[rid].source_query]
     for y in sorted({y for rid in reading for y in runs[rid]}):
         shared: dict = {}        # one year's source rows, shared by the rules that read them, then dropped
         for rid in reading:
             if y in runs[rid]:
-                frames[rid].append(composite.run_rule(here, rules[rid], y, None, conf, shared))
+                tables[rid].append(composite.rule_rows(here, rules[rid], y, None, conf, shared))
     for rid, years in runs.items():
         rule = rules[rid]
         if not rule.source_query:
-            frames[rid] = [composite.run_rule(here, rule, y, None, conf, {})       # (None: every year at once)
+            tables[rid] = [composite.rule_rows(here, rule, y, None, conf, {})       # (None: every year at once)
                            for y in (years if years is not None else [None])]
-        _insert_findings(con, rule, frames.pop(rid))
+        _insert_findings(con, rule, tables.pop(rid))
     _set_meta(con, "findings_fingerprint", fingerprint)
     _set_meta(con, "findings_years", json.dumps(all_years))
 
 
-def _insert_findings(con, rule, frames: list[pd.DataFrame]) -> None:
-    frames = [f for f in frames if len(f)]
-    if not frames:
+def _insert_findings(con, rule, tables: list) -> None:
+    """A rule's rows as composite.run_rule gives them (columns it does not know dropped, the others cast to the
+    table's types), numbered in order within each year (`seq`)."""
+    from queries import composite
+    tables = [t for t in tables if t is not None]
+    if not tables:
         return
-    df = pd.concat(frames, ignore_index=True)
-    df["reads_members"] = rule.reads_members
-    df["seq"] = df.groupby("year", dropna=False).cumcount()     # order within the rule's year
-    con.register("_new_findings", df)
+    table = pa.concat_tables(tables, promote_options="permissive")
+    cols = [c for c in composite.FINDING_TYPES if c in table.column_names and c not in ("rule", "title", "document",
+                                                                                        "seq")]
+    # seq: the row's place among the rule's rows of its year, in the order the rule gave them
+    year = table.column("year").to_pandas() if "year" in cols else pd.Series(np.zeros(table.num_rows))
+    seq = year.groupby(year, dropna=False).cumcount().to_numpy(dtype=np.int32)
+    table = table.select(cols).append_column("seq", pa.array(seq))
+    con.register("_new_findings", table)
     try:
-        con.execute("INSERT INTO inspection_findings BY NAME SELECT * FROM _new_findings")
+        con.execute(f"""INSERT INTO inspection_findings BY NAME
+            SELECT {', '.join(cols)}, seq, $rule AS rule, $title AS title, $document AS document,
+                   $reads AS reads_members
+            FROM _new_findings""",
+                    {"rule": rule.id, "title": rule.title, "document": rule.document, "reads": rule.reads_members})
     finally:
         con.unregister("_new_findings")
 

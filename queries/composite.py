@@ -47,6 +47,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from queries import frames, runner
 
@@ -275,10 +276,10 @@ def catalog_frame(all_rules: dict[str, Rule], conf: dict | None = None) -> pd.Da
     return _typed(pd.DataFrame(rows), CATALOG_TYPES)
 
 
-def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None, severity: str | None = None,
-             conf: dict | None = None, sources: dict | None = None) -> pd.DataFrame:
-    """Rows of one rule over its years (restricted to `year`), each with its severity, title and document.
-    `sources` caches the rows of source queries between the rules of one run."""
+def rule_rows(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None, severity: str | None = None,
+              conf: dict | None = None, sources: dict | None = None) -> pa.Table | None:
+    """The rows of one rule over its years (restricted to `year`) as DuckDB returns them, each with its severity;
+    None when there are none. `sources` caches the rows of source queries between the rules of one run."""
     parts = []
     sources = {} if sources is None else sources
     for first, last, sev in rule.segments(year, severity):
@@ -291,17 +292,23 @@ def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None
                     sources[rule.source_query] = runner.run(con, rule.source_query,
                                                             {"year": year} if year is not None else {})
                 cur.register("src", sources[rule.source_query])
-            df = frames.fetch(cur, rule.query.sql, used)
+            table = cur.sql(rule.query.sql, params=used or None).to_arrow_table()
         except duckdb.Error as exc:
             raise runner.QueryError(f"Quy tắc {rule.id}: {exc}") from exc
         finally:
             cur.close()
-        if len(df):
-            df["severity"] = sev
-            parts.append(df)
-    if not parts:
+        if table.num_rows:
+            parts.append(table.append_column("severity", pa.array([sev] * table.num_rows, pa.string())))
+    return pa.concat_tables(parts, promote_options="permissive") if parts else None
+
+
+def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = None, severity: str | None = None,
+             conf: dict | None = None, sources: dict | None = None) -> pd.DataFrame:
+    """Rows of one rule over its years (restricted to `year`), each with its severity, title and document."""
+    table = rule_rows(con, rule, year, severity, conf, sources)
+    if table is None:
         return _typed(pd.DataFrame(), FINDING_TYPES)
-    df = pd.concat(parts, ignore_index=True)
+    df = frames.frame(table)
     df["rule"], df["title"], df["document"] = rule.id, rule.title, rule.document
     return _typed(df, FINDING_TYPES)
 
