@@ -1091,12 +1091,8 @@ def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_ru
                             blocks, skipped = [src], []
                         else:
                             blocks, skipped = read_blocks(f.path)
-                    except FileError as exc:
-                        f.error = str(exc)
-                        blocks_by_file.append([])
-                        continue
-                    except OSError as exc:
-                        f.error = f"Không đọc được tệp {f.name}: {exc.strerror or exc}"
+                    except (FileError, OSError) as exc:
+                        f.error = L.unreadable(f, exc)
                         blocks_by_file.append([])
                         continue
                     f.load_id = next_id

@@ -138,6 +138,13 @@ class LoadResult:
         return [r for f in self.files for r in f.rejects]
 
 
+def unreadable(f: FileResult, exc: Exception) -> str:
+    """Why a file could not be read, as a clerk reads it (both loaders)."""
+    if isinstance(exc, FileError):
+        return str(exc)
+    return f"Không đọc được tệp {f.name}: {getattr(exc, 'strerror', None) or exc}"
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -231,12 +238,8 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
                             blocks_by_file.append([])
                             continue
                     blocks, skipped = read_blocks(f.path)
-                except FileError as exc:
-                    f.error = str(exc)
-                    blocks_by_file.append([])
-                    continue
-                except OSError as exc:
-                    f.error = f"Không đọc được tệp {f.name}: {exc.strerror or exc}"
+                except (FileError, OSError) as exc:
+                    f.error = unreadable(f, exc)
                     blocks_by_file.append([])
                     continue
                 f.load_id = next_id
