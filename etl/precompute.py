@@ -242,9 +242,8 @@ def _insert_findings(con, rule, tables: list) -> None:
     table = table.select(cols).append_column("seq", pa.array(seq))
     con.register("_new_findings", table)
     try:
-        con.execute(f"""INSERT INTO inspection_findings BY NAME
-            SELECT {', '.join(cols)}, seq, $rule AS rule, $title AS title, $document AS document,
-                   $reads AS reads_members
+        con.execute("""INSERT INTO inspection_findings BY NAME
+            SELECT *, $rule AS rule, $title AS title, $document AS document, $reads AS reads_members
             FROM _new_findings""",
                     {"rule": rule.id, "title": rule.title, "document": rule.document, "reads": rule.reads_members})
     finally:

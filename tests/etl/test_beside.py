@@ -20,8 +20,12 @@ def con(tmp_path):
     con.close()
 
 
+_COUNTS = {"loaded": "SELECT count(*) FROM loaded", "mine": "SELECT count(*) FROM mine",
+           "theirs": "SELECT count(*) FROM theirs"}
+
+
 def _count(con, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return con.execute(_COUNTS[table]).fetchall()[0][0]
 
 
 def test_the_work_reads_what_was_committed_and_its_rows_are_seen_after_the_caller_begins_again(con):
