@@ -1095,10 +1095,8 @@ def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_ru
                         f.error = L.unreadable(f, exc)
                         blocks_by_file.append([])
                         continue
-                    f.load_id = next_id
+                    L.opened(f, next_id, skipped)
                     next_id += 1
-                    for s in skipped:
-                        f.notes.append(f"trang '{s}' không có bảng dữ liệu theo mẫu — bỏ qua")
                     for b in blocks:
                         f.layouts.append(b.kind)
                         if isinstance(b, Source):

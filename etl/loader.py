@@ -145,6 +145,13 @@ def unreadable(f: FileResult, exc: Exception) -> str:
     return f"Không đọc được tệp {f.name}: {getattr(exc, 'strerror', None) or exc}"
 
 
+def opened(f: FileResult, load_id: int, skipped: list[str]) -> None:
+    """A file that was read: the load it becomes, and the sheets it had without a table (both loaders)."""
+    f.load_id = load_id
+    for sheet in skipped:
+        f.notes.append(f"trang '{sheet}' không có bảng dữ liệu theo mẫu — bỏ qua")
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -242,10 +249,8 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
                     f.error = unreadable(f, exc)
                     blocks_by_file.append([])
                     continue
-                f.load_id = next_id
+                opened(f, next_id, skipped)
                 next_id += 1
-                for s in skipped:
-                    f.notes.append(f"trang '{s}' không có bảng dữ liệu theo mẫu — bỏ qua")
                 for b in blocks:
                     f.layouts.append(b.kind)
                     if b.unknown_headers:
