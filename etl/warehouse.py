@@ -222,7 +222,7 @@ def _derived_hint(con) -> tuple[bool, list[int]] | None:
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection, committed: bool = False) -> None:
-    """Tables computed from the loaded rows; rebuilt inside the same transaction as every load.
+    """Tables computed from the loaded rows; rebuilt by every write, on its private copy, before it is published.
 
     After a load that reports what it changed (derived_hint), only that is recomputed: the tree tables when unit
     versions changed (else only years that gained or lost data), rating counts for the years whose ratings changed.
