@@ -5,6 +5,8 @@ copy of the demo warehouse (it is written to: a confirmed match), signed in with
    "Dấu hiệu bất thường": filter by a rule, download the findings (CSV and Excel) and read them.
 2. "Hạn chế lặp lại": open a chain and read its years side by side; confirm a borderline match in the review queue
    and see it saved (the page, the warehouse, the chain it joined).
+3. "Đề nghị khen thưởng": switch the members' names on; the table's own toolbar offers no "Download as CSV" (that file
+   would leave unlogged, formulas live) — only the page's download buttons, which log and neutralize.
 
 Each journey runs in a fresh browser context. No fixed sleeps: every wait is on the page's state
 (tests/browser/steps.py).
@@ -209,3 +211,30 @@ def test_chain_side_by_side_and_a_confirmed_match_is_saved(app, fresh):
     after = query(db, "shortcoming_review_queue", unit="TU-MS", from_year=2017, to_year=2025)
     assert (first["from_id"], first["to_id"]) not in set(zip(after["from_id"], after["to_id"]))
     assert steps.rows_shown(page)[0][2] == after.iloc[0]["text_from"]   # the editor shows the new queue
+
+
+def test_a_members_table_with_names_has_no_toolbar_download(app, fresh):
+    url, db = app
+    page = fresh
+    page.goto(f"{url}/commendations")
+    steps.sign_in(page, USER, PASSWORD, title="Đề nghị khen thưởng")
+    page.locator("[data-testid='stCheckbox']").filter(has_text="Hiện họ và tên").click()
+    page.get_by_text("DỮ LIỆU CÁ NHÂN").wait_for()
+    steps.idle(page)
+    steps.draw_tables(page)
+    grids = page.locator("[data-testid='stDataFrame']")
+    members = next(i for i in range(grids.count()) if "Họ và tên" in steps.grid_header(page, i))
+    header, rows = steps.grid_header(page, members), steps.rows_shown(page, index=members)
+    con = warehouse.connect_readonly(db)
+    try:
+        names = {n for (n,) in con.execute("SELECT full_name FROM member_identities").fetchall()}
+    finally:
+        con.close()
+    assert rows and {r[header.index("Họ và tên")] for r in rows} <= names      # members by name
+    grids.nth(members).scroll_into_view_if_needed()
+    grids.nth(members).hover()                                           # the table's toolbar shows on hover
+    buttons = page.locator("[data-testid='stElementToolbar'] [data-testid='stElementToolbarButton'] button")
+    page.locator("[data-testid='stElementToolbar'] button[aria-label^='Search']").first.wait_for()
+    labels = [b.get_attribute("aria-label") or "" for b in buttons.all()]
+    assert not [x for x in labels if "Download" in x], labels
+    assert page.get_by_role("button", name="Tải CSV").count()           # the page's own download (logged)

@@ -71,3 +71,22 @@ def test_the_page_speaks_vietnamese_and_formats_its_numbers(opened, page):
                 cells = " ".join(str(v) for v in values.dropna().head(200))
                 bad = sorted(set(m.group(0) for m in ENGLISH.finditer(cells)))
                 assert not bad, f"column {col!r} shows {bad}"
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_no_table_offers_streamlits_own_download(opened, page):
+    """The toolbar Streamlit puts on every st.dataframe / st.data_editor has a "Download as CSV" of its own: it would
+    bypass the audit log and the formula neutralizing of the pages' download buttons (a member table with names shown
+    would leave as loaded, `=HYPERLINK(…)` included, and unlogged). The app switches it off for every table
+    (client.disableDataExport in .streamlit/config.toml): the browser gets the switch in the session's config message,
+    and no page turns it back on while it is drawn. The browser side: tests/browser/test_inspection_journey.py."""
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import Config
+    from streamlit.runtime.app_session import _populate_config_msg
+
+    at = opened(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert config.get_option("client.disableDataExport") is True
+    msg = Config()
+    _populate_config_msg(msg)           # what a browser session receives before the page is drawn
+    assert msg.disable_data_export
