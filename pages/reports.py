@@ -71,7 +71,7 @@ if problem:
 else:
     if report_files.chart_problem():
         st.caption(report_files.chart_problem())
-    st.download_button(f"Tải báo cáo tóm tắt năm {year} (PDF)", lambda: report_files.pdf(f.unit, year),
+    st.download_button(f"Tải báo cáo tóm tắt năm {year} (PDF)", report_files.pdf(f.unit, year),
                        file_name=f"tom_tat_{f.unit}_{year}.pdf", mime="application/pdf",
                        icon=":material/picture_as_pdf:", key="dl_pdf", on_click="ignore",
                        help="Tệp được tạo khi bấm (vài giây).")

@@ -3,6 +3,7 @@ this machine lacks to build them (fonts for the PDF, a browser for chart images)
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import streamlit as st
 
@@ -30,9 +31,17 @@ def official(unit: str, first_year: int, last_year: int, subjects: list[str], *,
                      bool(shares), bool(quota), bool(findings), view, structure_year)
 
 
-def pdf(unit: str, year: int) -> bytes:
-    """The one-page summary, built when the user clicks (about 1–3 s: it draws the trend chart)."""
-    return summary_pdf.build(data.connection(), unit, year)
+def pdf(unit: str, year: int) -> Callable[[], bytes]:
+    """The one-page summary's maker for its download button: the file is built when the user clicks (about 1–3 s: it
+    draws the trend chart). Streamlit runs it then outside the page's run, where the signed-in user can no longer be
+    found (no session), so the user's connection — their scope — is taken now, while the page is drawn."""
+    con = data.connection()
+
+    def build() -> bytes:
+        if con is None:
+            raise LookupError("Không có kho dữ liệu hoặc chưa đăng nhập")
+        return summary_pdf.build(con, unit, year)
+    return build
 
 
 def pdf_problem() -> str | None:

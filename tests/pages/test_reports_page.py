@@ -111,3 +111,31 @@ def test_without_a_warehouse_the_page_says_so(module_mp, tmp_path):
     at = open_page(module_mp, tmp_path / "khong_co.duckdb", PAGE)
     assert any("Chưa có số liệu" in i.value for i in at.info)
     assert not at.get("download_button")
+
+
+def test_a_signed_in_user_gets_the_pdf_too(module_mp, downloads, seed004_db, tmp_path):
+    """The PDF is built on the click, outside the page's run, where nobody is signed in any more: it must use the
+    connection of the user who drew the page (scope included), not look the user up again."""
+    import time
+
+    from etl import accounts
+    book = tmp_path / "accounts.toml"
+    accounts.add("btv", "ban_thuong_vu", password="mat-khau-dai-du-10", name="Ban Thường vụ", path=book)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIEMDIEM_ACCOUNTS", str(book))
+        mp.setenv("KIEMDIEM_AUDIT", str(tmp_path / "audit.jsonl"))
+        mp.setenv("KIEMDIEM_DB", str(seed004_db))
+        from streamlit.testing.v1 import AppTest
+        from tests.conftest import ROOT
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+        at.session_state["_auth"] = {"user": "btv", "since": time.time()}
+        at.run()
+        at.switch_page(PAGE).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == "Báo cáo"
+        pdf = downloads.content(buttons(at)["dl_pdf"])
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "tom_tat.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Huyện ủy Bảo Lâm — kết quả xếp loại chất lượng năm 2022" in text
