@@ -4,8 +4,13 @@ Three ways to run (mode()):
 - "tai_khoan": local accounts (etl/accounts.py, a TOML file outside git): a login form; the signed-in user name lives in
   the server-side session only, and the account is re-read on every run (a disabled or removed account is out at once).
 - "proxy": an identity set by a trusted reverse proxy in the header named by $KIEMDIEM_TRUSTED_USER_HEADER (e.g.
-  X-Remote-User). Only trusted when that variable is set, and only while Streamlit listens on the loopback interface
-  (so nobody can reach it without the proxy). The user must be in the accounts file, which gives the role and unit.
+  X-Remote-User). Only trusted when that variable is set, only while Streamlit listens on the loopback interface, and
+  only on a request that carries the secret shared with the proxy (header X-Kiemdiem-Proxy-Secret, compared in
+  constant time with $KIEMDIEM_TRUSTED_PROXY_SECRET_FILE — a file only the service can read — or
+  $KIEMDIEM_TRUSTED_PROXY_SECRET): loopback alone does not prove the proxy, every local process can reach 127.0.0.1.
+  No secret configured: nobody is signed in (fail closed). A request with the identity or the secret header twice is
+  refused (a proxy that appends instead of replacing; which copy would win is not for the app to guess). Refusals go
+  to the audit log (tu_choi). The user must be in the accounts file, which gives the role and unit.
 - "mo" (open): neither configured. Everyone is the guest with every page — the demo and a single person's own machine.
   The app says so in the sidebar; reached from another machine (not loopback, or through a proxy), it serves only the
   demo warehouse.
@@ -18,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
+import hmac
 import os
 import threading
 import time
@@ -34,6 +41,10 @@ from queries.scope import FULL, Restriction
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_FILE = ROOT / "data" / "reference" / "role_pages.csv"
 HEADER_ENV = "KIEMDIEM_TRUSTED_USER_HEADER"
+SECRET_ENV = "KIEMDIEM_TRUSTED_PROXY_SECRET"             # the secret itself (visible to the service user's processes)
+SECRET_FILE_ENV = "KIEMDIEM_TRUSTED_PROXY_SECRET_FILE"   # or a file holding it, mode 0600 (preferred)
+SECRET_HEADER = "X-Kiemdiem-Proxy-Secret"                # set by the proxy on every request, the browser's copy dropped
+MIN_SECRET = 32                                          # characters; `openssl rand -hex 32` gives 64
 SESSION_HOURS = float(os.environ.get("KIEMDIEM_SESSION_HOURS", "10"))
 MAX_FAILURES, FAILURE_WINDOW = 5, 600          # 5 wrong passwords in 10 minutes lock the name for 10 minutes
 _AUTH = "_auth"                                 # session: {"user": name, "since": epoch}
@@ -118,17 +129,77 @@ def _loopback() -> bool:
     return str(st.get_option("server.address") or "") in LOOPBACK
 
 
+def _request_headers() -> dict[str, list[str]]:
+    """The HTTP headers of this session's request (the WebSocket handshake): lower-case name → every value sent, in
+    order. A dict of single values would hide a header sent twice; st.context.headers[...] gives the first copy."""
+    h = st.context.headers
+    return {k.lower(): h.get_all(k) for k in (h or {})}
+
+
 def _headers() -> dict[str, str]:
-    """The HTTP headers of this session's request, names in lower case."""
-    return {k.lower(): v for k, v in (st.context.headers or {}).items()}
+    """The HTTP headers of this session's request, names in lower case (the first copy of a repeated header)."""
+    return {k: v[0] for k, v in _request_headers().items() if v}
 
 
 def _proxied() -> bool:
     return any(h in _headers() for h in ("x-forwarded-for", "x-real-ip", "forwarded"))
 
 
+class ProxyRefused(Exception):
+    """A request in proxy mode that does not prove it came through the proxy; the message is for the audit log."""
+
+
+def proxy_secret() -> bytes:
+    """The secret the proxy sends in SECRET_HEADER. AccountError (shown to the user, who cannot sign in) when it is
+    missing, too short, or in a file other local users can read: then the proxy mode trusts nobody."""
+    path, value = os.environ.get(SECRET_FILE_ENV, "").strip(), os.environ.get(SECRET_ENV, "")
+    how = (f"Đặt {SECRET_FILE_ENV} (đường dẫn một tệp chứa mã, quyền 0600, ví dụ tạo bằng "
+           f"`openssl rand -hex 32`) hoặc {SECRET_ENV}, và cho proxy gửi mã đó trong tiêu đề {SECRET_HEADER} — xem "
+           "README, mục proxy xác thực.")
+    if path and value:
+        raise accounts.AccountError(f"Chỉ đặt một trong hai biến {SECRET_FILE_ENV} và {SECRET_ENV}.")
+    if path:
+        try:
+            info = os.stat(path)
+            if info.st_mode & 0o077:
+                raise accounts.AccountError(f"Tệp mã bí mật của proxy {path} phải chỉ người chạy ứng dụng đọc được "
+                                            f"(chmod 0600); hiện là {oct(info.st_mode & 0o777)[2:]}. Chưa ai đăng "
+                                            "nhập được.")
+            with open(path, encoding="utf-8") as fh:
+                value = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise accounts.AccountError(f"Không đọc được tệp mã bí mật của proxy {path}: {exc}. Chưa ai đăng nhập "
+                                        "được.") from exc
+    value = value.strip()
+    if not value:
+        raise accounts.AccountError("Chế độ proxy xác thực đã bật (KIEMDIEM_TRUSTED_USER_HEADER) nhưng chưa có mã bí "
+                                    "mật chung với proxy, nên chưa ai đăng nhập được. " + how)
+    if len(value) < MIN_SECRET:
+        raise accounts.AccountError(f"Mã bí mật của proxy phải có ít nhất {MIN_SECRET} ký tự. Chưa ai đăng nhập "
+                                    "được. " + how)
+    return value.encode("utf-8")
+
+
+def _shown(values: list[str]) -> str:
+    """Header values as they go into the audit log: quoted, cut short (they come from whoever sent the request)."""
+    return ", ".join(repr(v[:64]) for v in values) or "không có"
+
+
 def _proxy_name() -> str:
-    return (_headers().get(os.environ[HEADER_ENV].lower()) or "").strip().lower()
+    """The user the proxy vouches for ('' when it sends none). ProxyRefused when the request does not carry the
+    proxy's secret exactly once, or carries the identity header more than once; AccountError when no secret is
+    configured. The secret is compared in constant time and never logged."""
+    secret = proxy_secret()
+    sent = _request_headers()
+    names, given = sent.get(os.environ[HEADER_ENV].strip().lower(), []), sent.get(SECRET_HEADER.lower(), [])
+    if len(names) > 1 or len(given) > 1:
+        raise ProxyRefused(f"tiêu đề lặp lại ({os.environ[HEADER_ENV]} {len(names)} lần, {SECRET_HEADER} "
+                           f"{len(given)} lần); người dùng khai: {_shown(names)}")
+    if not given or not hmac.compare_digest(hashlib.sha256(given[0].strip().encode("utf-8")).digest(),
+                                            hashlib.sha256(secret).digest()):     # equal lengths: no length leak
+        raise ProxyRefused(f"{'sai' if given else 'thiếu'} mã bí mật của proxy ({SECRET_HEADER}) — yêu cầu không "
+                           f"đi qua proxy xác thực; người dùng khai: {_shown(names)}")
+    return (names[0] if names else "").strip().lower()
 
 
 def _user(acc: accounts.Account) -> User | None:
@@ -146,7 +217,11 @@ def current_user() -> User | None:
     if m == "proxy":
         if not _loopback():
             return None
-        acc = accounts.load().get(_proxy_name())
+        try:
+            name = _proxy_name()
+        except ProxyRefused:
+            return None
+        acc = accounts.load().get(name)
         return _user(acc) if acc else None
     auth = st.session_state.get(_AUTH)
     if not auth:
@@ -172,7 +247,12 @@ def restriction() -> Restriction | None:
 def log(action: str, what: str = "", filters: dict | None = None, rows: int | None = None,
         detail: str | None = None, user: User | None = None) -> bool:
     """Append one event for the current user; False when the log cannot be written."""
-    u = user or current_user() or User("?", "?")
+    if user is None:
+        try:
+            user = current_user()
+        except accounts.AccountError:        # the accounts file or the proxy secret is broken: log as nobody
+            user = None
+    u = user or User("?", "?")
     try:
         audit.record(action, user=u.user, role=u.role_code or ("khach" if u is GUEST else None), what=what,
                      filters=filters, rows=rows, detail=detail)
@@ -286,6 +366,8 @@ def gate(pages, is_demo: Callable[[], bool]) -> User:
         m = mode()
         user = current_user()
     except accounts.AccountError as exc:
+        if os.environ.get(HEADER_ENV):
+            refused("đăng nhập qua proxy", f"cấu hình: {exc}")
         _stop_with(str(exc))
     if m == "mo" and not (_loopback() and not _proxied()) and not is_demo():
         _stop_with("Ứng dụng chưa cấu hình đăng nhập nên chỉ phục vụ dữ liệu minh họa khi được mở từ máy khác. "
@@ -300,7 +382,12 @@ def gate(pages, is_demo: Callable[[], bool]) -> User:
             log("dang_nhap", user=user, detail="qua proxy")
         return user
     if m == "proxy":
-        name = _proxy_name()
+        try:
+            name = _proxy_name()
+        except ProxyRefused as exc:
+            refused("đăng nhập qua proxy", str(exc))
+            _stop_with("Yêu cầu này không đi qua proxy xác thực của cơ quan (hoặc mang tiêu đề xác thực lặp lại) nên "
+                       "bị từ chối và đã được ghi nhật ký. Hãy mở ứng dụng bằng địa chỉ cơ quan cấp.")
         refused("đăng nhập qua proxy", f"người dùng '{name}' không có tài khoản hợp lệ")
         _stop_with(f"Tài khoản '{name}' chưa được cấp quyền dùng ứng dụng này — liên hệ quản trị hệ thống."
                    if name else "Proxy không chuyển danh tính người dùng — liên hệ quản trị hệ thống.")

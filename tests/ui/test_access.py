@@ -242,21 +242,29 @@ def test_individual_rows_and_names_only_for_roles_allowed(demo_db):
 # ───────────── the other two ways to run: a trusted proxy, and open (no sign-in) ─────────────
 
 def test_identity_from_a_trusted_proxy(env, monkeypatch):
+    """The proxy's own requests (they carry its secret; requests without it: tests/ui/test_access_hardening.py)."""
     from ui import access
+    secret = "s" * access.MIN_SECRET
     monkeypatch.setenv("KIEMDIEM_TRUSTED_USER_HEADER", "X-Remote-User")
-    monkeypatch.setattr(access, "_headers", lambda: {"x-remote-user": "UBKT", "x-forwarded-for": "10.0.0.5"})
+    monkeypatch.setenv("KIEMDIEM_TRUSTED_PROXY_SECRET", secret)
+    monkeypatch.delenv("KIEMDIEM_TRUSTED_PROXY_SECRET_FILE", raising=False)
+
+    def proxy_sends(**headers):
+        sent = {k.replace("_", "-"): [v] for k, v in headers.items()} | {"x-kiemdiem-proxy-secret": [secret]}
+        monkeypatch.setattr(access, "_request_headers", lambda: sent)
+    proxy_sends(x_remote_user="UBKT", x_forwarded_for="10.0.0.5")
     at = signed_in(None)
     assert at.title[0].value != "Đăng nhập"
     assert opens(at, "pages/anomalies.py") and not opens(at, "pages/import.py")
     assert not [b for b in at.button if b.key == "dang_xuat"]              # the proxy signs out, not the app
     assert ("ubkt", "dang_nhap") in [(e["user"], e["action"]) for e in audit.read(env)]
-    monkeypatch.setattr(access, "_headers", lambda: {"x-remote-user": "nguoi-la"})
+    proxy_sends(x_remote_user="nguoi-la")
     at = signed_in(None)
     assert any("chưa được cấp quyền" in e.value for e in at.error) and not at.selectbox
-    monkeypatch.setattr(access, "_headers", lambda: {})
+    proxy_sends()
     assert any("không chuyển danh tính" in e.value for e in signed_in(None).error)
     # reachable without the proxy (not on the loopback interface): the header cannot be trusted
-    monkeypatch.setattr(access, "_headers", lambda: {"x-remote-user": "ubkt"})
+    proxy_sends(x_remote_user="ubkt")
     monkeypatch.setattr(access, "_loopback", lambda: False)
     at = signed_in(None)
     assert any("127.0.0.1" in e.value for e in at.error) and not at.selectbox
