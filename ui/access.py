@@ -341,14 +341,20 @@ def _login_form() -> None:
     if not submitted:
         return
     name = (name or "").strip().lower()
+    claimed = User(name or "?", name or "?")
     if _locked(name):
+        # Logged too: a password guessed on a locked name would otherwise leave no trace (the password is not checked).
+        log("dang_nhap_sai", what=name, user=claimed,
+            detail=f"tên đang bị khóa tạm ({MAX_FAILURES} lần sai trong {FAILURE_WINDOW // 60} phút); không kiểm tra "
+                   "mật khẩu")
         st.error("Nhập sai quá nhiều lần — thử lại sau 10 phút.")
         return
     acc = accounts.authenticate(name, password or "")
     user = _user(acc) if acc else None
     if user is None:
         _failed(name)
-        log("dang_nhap_sai", what=name, user=User(name or "?", name or "?"))
+        log("dang_nhap_sai", what=name, user=claimed,
+            detail=f"sai lần thứ {MAX_FAILURES} — khóa tên này {FAILURE_WINDOW // 60} phút" if _locked(name) else None)
         st.error("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
         return
     st.session_state[_AUTH] = {"user": user.user, "since": time.time()}

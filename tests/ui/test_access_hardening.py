@@ -162,3 +162,29 @@ def test_the_secret_from_a_file_readable_only_by_the_service(env, monkeypatch, r
     assert refused(at)
     assert not [e for e in events(env) if SECRET in str(e)]
 
+
+# ───────────── item 9d: attempts on a locked name are logged ─────────────
+
+def test_attempts_on_a_locked_name_are_logged(env, monkeypatch):
+    from ui import access
+    monkeypatch.setattr(access, "_failures", {})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+
+    def attempt(password):
+        at.text_input(key="login_user").input("ubkt")
+        at.text_input(key="login_password").input(password)
+        at.button[0].click().run()
+        assert not at.exception
+    for _ in range(access.MAX_FAILURES):
+        attempt("sai-mat-khau-roi")
+    assert len(events(env, "dang_nhap_sai")) == access.MAX_FAILURES
+    attempt("sai-mat-khau-nua")
+    attempt(PASSWORD)                                                # the right password, but the name is locked
+    assert any("quá nhiều lần" in e.value for e in at.error) and signed_in_as(at) is None
+    wrong = events(env, "dang_nhap_sai")
+    locked = wrong[access.MAX_FAILURES:]
+    assert [(e["user"], e["what"]) for e in locked] == [("ubkt", "ubkt")] * 2
+    assert all("đang bị khóa" in e["detail"] for e in locked)
+    assert "khóa" in (wrong[access.MAX_FAILURES - 1]["detail"] or "")          # the failure that locked the name
+    assert not events(env, "dang_nhap")
