@@ -8,13 +8,17 @@ from typing import Callable
 import streamlit as st
 
 from etl import warehouse
+from queries import scope
 from reports import exports, official_tables, summary_pdf
-from ui import data
+from ui import access, data
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _official(path: str, version: tuple, unit: str, first_year: int, last_year: int, subjects: tuple[str, ...],
-              shares: bool, quota: bool, findings: bool, view: str | None, structure_year: int | None):
+def _official(path: str, version: tuple, restriction: scope.Restriction | None, unit: str, first_year: int,
+              last_year: int, subjects: tuple[str, ...], shares: bool, quota: bool, findings: bool, view: str | None,
+              structure_year: int | None):
+    """(`restriction` is not read here: data.connection() is the reader's. It keys the cache, so a file made for one
+    role — findings about single members for the Inspection Committee — is never served to another.)"""
     started = time.perf_counter()
     content, summary = official_tables.build(data.connection(), unit, first_year, last_year, subjects=list(subjects),
                                              shares=shares, quota=quota, findings=findings, view=view,
@@ -27,8 +31,8 @@ def official(unit: str, first_year: int, last_year: int, subjects: list[str], *,
     """(workbook bytes, summary, preview sheets, seconds it took to build) — the bytes the download button offers
     and the preview shows are the same."""
     path = str(warehouse.db_path())
-    return _official(path, warehouse.version(path), unit, int(first_year), int(last_year), tuple(subjects),
-                     bool(shares), bool(quota), bool(findings), view, structure_year)
+    return _official(path, warehouse.version(path), access.restriction(), unit, int(first_year), int(last_year),
+                     tuple(subjects), bool(shares), bool(quota), bool(findings), view, structure_year)
 
 
 def pdf(unit: str, year: int) -> Callable[[], bytes]:

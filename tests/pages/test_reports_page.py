@@ -139,3 +139,37 @@ def test_a_signed_in_user_gets_the_pdf_too(module_mp, downloads, seed004_db, tmp
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Huyện ủy Bảo Lâm — kết quả xếp loại chất lượng năm 2022" in text
+
+
+def test_a_workbook_made_for_one_role_is_never_served_to_another(module_mp, downloads, demo_db, tmp_path):
+    """The workbook is cached on its options: the reader's restriction is one of them. The Inspection Committee's
+    findings sheet holds findings about single members (pseudonymous keys); the Standing Committee, who may not see
+    member-level rows, asking for the same file next must get its own — without them."""
+    import time
+
+    from etl import accounts
+    from queries import scope
+    book = tmp_path / "accounts.toml"
+    accounts.add("ubkt", "uy_ban_kiem_tra", password="mat-khau-dai-du-10", name="UBKT", path=book)
+    accounts.add("btv", "ban_thuong_vu", password="mat-khau-dai-du-10", name="BTV", path=book)
+    con = scope.connect(demo_db)
+    members = {k for (k,) in con.execute("SELECT DISTINCT member_key FROM member_ratings").fetchall()}
+    con.close()
+    sheets = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIEMDIEM_ACCOUNTS", str(book))
+        mp.setenv("KIEMDIEM_AUDIT", str(tmp_path / "audit.jsonl"))
+        mp.setenv("KIEMDIEM_DB", str(demo_db))
+        from streamlit.testing.v1 import AppTest
+        from tests.conftest import ROOT
+        for user in ("ubkt", "btv"):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.session_state["_auth"] = {"user": user, "since": time.time()}
+            at.run()
+            at.switch_page(PAGE).run()
+            at.toggle(key="bc_bat_thuong").set_value(True).run()
+            assert not at.exception, [e.value for e in at.exception]
+            wb = openpyxl.load_workbook(io.BytesIO(downloads.content(buttons(at)["dl_bang"])))
+            sheets[user] = {c for row in wb["Dấu hiệu bất thường"].iter_rows(values_only=True) for c in row}
+    assert sheets["ubkt"] & members                      # findings about single members, for those who may see them
+    assert not sheets["btv"] & members
