@@ -7,7 +7,8 @@ ui/access.py).
 
 Accounts live in a TOML file outside git: $KIEMDIEM_ACCOUNTS, default data/accounts.toml (ignored by git), written
 only by the command line (`python -m etl account …`), never by the app. Passwords are stored as salted scrypt hashes
-(`scrypt$n$r$p$salt$hash`, base64); the file is written atomically with mode 0600. With a trusted reverse proxy
+(`scrypt$n$r$p$salt$hash`, base64); the file is written atomically with mode 0600. A password is set only if it
+passes check_password_strength (add, passwd). With a trusted reverse proxy
 (ui/access.py) the same file gives each proxy user a role and a unit, and the password may be left out.
 
     [users.nguyenvana]
@@ -29,6 +30,7 @@ import os
 import re
 import secrets
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ROLES_FILE = ROOT / "data" / "reference" / "roles.csv"
 DEFAULT_ACCOUNTS = ROOT / "data" / "accounts.toml"
 USER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12          # characters, and below PASSPHRASE three kinds of character (check_password_strength)
+PASSPHRASE = 16
+# Words (accents and everything but letters removed) that are the first guesses: "Password2024!", "Mật khẩu@1".
+COMMON_WORDS = frozenset("""
+    password passw passwd pass matkhau matma mk baomat bimat secret admin administrator quantri root user test demo
+    default changeme welcome letmein iloveyou anhyeuem emyeuanh yeuem qwerty qwertyuiop qwertyui asdf asdfgh asdfghjkl
+    zxcvbn zxcvbnm abc abcd abcde abcxyz xinchao vietnam hanoi saigon hochiminh dangvien dangbo chibo kiemdiem
+    xeploai danhgia huyenuy tinhuy
+""".split())
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 
 
@@ -106,11 +116,46 @@ def verify_password(password: str, stored: str | None) -> bool:
     return bool(digest_b) and hmac.compare_digest(got, digest_b)
 
 
+POLICY = (f"ít nhất {MIN_PASSWORD} ký tự; dưới {PASSPHRASE} ký tự thì có ít nhất ba trong bốn loại: chữ thường, chữ "
+          f"hoa, chữ số, ký hiệu (kể cả dấu cách) — hoặc dùng một câu dễ nhớ từ {PASSPHRASE} ký tự trở lên, ví dụ "
+          "\"Hoa sen nở 7 giờ sáng\"")
+
+
+def _letters(s: str) -> str:
+    """Lower-case ASCII letters only, accents dropped and đ as d: "Mật khẩu@2024" → "matkhau"."""
+    s = unicodedata.normalize("NFKD", s.lower().replace("đ", "d"))
+    return re.sub(r"[^a-z]", "", s)
+
+
 def check_password_strength(password: str, user: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
-    if user.lower() in password.lower():
-        raise AccountError("Mật khẩu không được chứa tên đăng nhập")
+    """Refuse a guessable password (AccountError, Vietnamese, saying why and what is accepted).
+
+    At least 12 characters; below 16, three of four kinds (lower case, upper case, digit, other — a space counts);
+    from 16 on any kinds (a passphrase is long rather than mixed). Whatever the length, not: the user name; one
+    character or one block repeated ("aaaa…", "abab…", "matkhaumatkhau…"), or fewer than 5 different characters;
+    mostly consecutive or repeated neighbours ("123456…", "abcdef…", "987…"); a common word dressed with digits and
+    symbols ("Password2024!", "Mật khẩu@1"). The checks cost microseconds and need no word list download."""
+    pw = password or ""
+    if len(pw) < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự. Yêu cầu: {POLICY}")
+    low = pw.lower()
+    if user and user.lower() in low:
+        raise AccountError(f"Mật khẩu không được chứa tên đăng nhập. Yêu cầu: {POLICY}")
+    letters = _letters(pw)
+    if len(set(low)) < 5 or any(re.fullmatch(r"(.+?)\1+", s) for s in (low, letters) if s):
+        raise AccountError("Mật khẩu chỉ lặp lại một ký tự hay một đoạn — quá dễ đoán. Yêu cầu: " + POLICY)
+    steps = [ord(b) - ord(a) for a, b in zip(low, low[1:])]
+    if sum(abs(d) <= 1 for d in steps) * 2 > len(steps):
+        raise AccountError("Mật khẩu phần lớn là ký tự liên tiếp hoặc lặp liền nhau (như 123456, abcdef, aaaa) — quá "
+                           "dễ đoán. Yêu cầu: " + POLICY)
+    if letters in COMMON_WORDS:
+        raise AccountError(f"Mật khẩu dựa trên một từ quá phổ biến (\"{letters}\") — thêm chữ số hay ký hiệu không làm "
+                           "nó khó đoán hơn. Yêu cầu: " + POLICY)
+    kinds = sum((any(c.islower() for c in pw), any(c.isupper() for c in pw), any(c.isdigit() for c in pw),
+                 any(not c.isalnum() for c in pw)))
+    if len(pw) < PASSPHRASE and kinds < 3:
+        raise AccountError(f"Mật khẩu dưới {PASSPHRASE} ký tự phải có ít nhất ba trong bốn loại: chữ thường, chữ hoa, "
+                           f"chữ số, ký hiệu (hiện có {kinds}); hoặc dùng một câu dài từ {PASSPHRASE} ký tự trở lên.")
 
 
 # ───────────── the accounts file ─────────────
