@@ -16,6 +16,7 @@ check() raises FileRefused; etl.readers reports it as the FileError of that file
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -46,6 +47,71 @@ MAGIC = [
 ]
 OLE = MAGIC[2][0]
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+# A parser lays a sheet out as a dense grid from A1 to its farthest cell: python-calamine allocates 32 bytes a cell and
+# aborts the process (it cannot raise) when the machine has not that much. One cell at A1 and one at XFD1048576 is a
+# 1.6 KB file that asks for 512 GB. The real extent is read from the cells' own references, not from the sheet's
+# declared <dimension>, which can say anything (calamine ignores it). $KIEMDIEM_MAX_CELLS, default 20 million:
+# ten times the largest office file we have seen (200,000 members × 10 columns).
+MAX_CELLS = int(os.environ.get("KIEMDIEM_MAX_CELLS", str(20_000_000)))
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+# A cell or row reference (r="B12"). Without a leading \s the regex engine finds the literal r=" fast (0.3 s for
+# 100 MB of sheet XML, against 1.7 s with it); a reference that this misses still meets the reader's memory limit.
+_REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,8})"')
+# Any reference past column Z or at row 500,000 or beyond. Without one, a sheet is at most 26 × 499,999 = 13 million
+# cells and the exact scan (2 s for 100 MB) is not needed: office files of any real size pass with the quick one.
+QUICK_BOUND = 26 * 499_999
+_FAR = re.compile(rb'r="(?:[A-Z]{2,3}[0-9]|[A-Z]?(?:[0-9]{7,}|[5-9][0-9]{5})")')
+
+
+class _Extent:
+    """The farthest row and column a worksheet's XML gives a cell or a row: a quick look for far references while the
+    member is decompressed (feed), then, only if there is one, an exact scan (measure)."""
+
+    def __init__(self) -> None:
+        self.far = False
+        self.rows = self.cols = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.far:
+            self.far = _FAR.search(self._tail + chunk) is not None
+            self._tail = chunk[-16:]
+
+    def measure(self, member) -> None:
+        letters: set[bytes] = set()
+        tail = b""
+        while chunk := member.read(MB):
+            data = tail + chunk
+            cut = data.rfind(b"<")        # a tag split between two chunks is scanned with the next one
+            data, tail = (data[:cut], data[cut:]) if 0 < cut and len(data) - cut < 4096 else (data, b"")
+            found = _REF.findall(data)
+            if found:
+                cols, rows = zip(*found)
+                letters.update(cols)
+                self.rows = max(self.rows, max(map(int, set(rows))))
+        self.rows = max(self.rows, *(int(d) for _, d in _REF.findall(tail)), 0)
+        letters.update(c for c, _ in _REF.findall(tail))
+        for name in letters:
+            col = 0
+            for ch in name:
+                col = col * 26 + ch - 64
+            self.cols = max(self.cols, col)
+
+    def cells(self) -> int:
+        return self.rows * max(self.cols, 1)
+
+    def corner(self) -> str:
+        s, n = "", max(self.cols, 1)
+        while n:
+            n, r = divmod(n - 1, 26)
+            s = chr(65 + r) + s
+        return f"{s}{self.rows}"
+
+
+def _vn(n: int) -> str:
+    return f"{n:,}".replace(",", ".")     # 1.048.576, as a Vietnamese clerk reads it
 
 
 class FileRefused(Exception):
@@ -123,15 +189,28 @@ def _check_zip(path: Path, ods: bool = False) -> None:
                 raise FileRefused(f"Tệp {name} có dấu hiệu 'bom nén' (thành phần {i.filename} giải nén ra "
                                   f"{i.file_size // MB} MB từ {max(i.compress_size, 1) // 1024 + 1} KB) — từ chối đọc")
         # Decompress for real, counting: headers can lie; a CRC or size mismatch is a damaged or forged file.
+        # Worksheets are scanned for the cells they really hold on the way (see _Extent).
         seen = 0
         try:
             for i in infos:
+                extent = _Extent() if _WORKSHEET.fullmatch(i.filename) else None
                 with zf.open(i) as member:
                     while chunk := member.read(MB):
                         seen += len(chunk)
                         if seen > MAX_UNZIPPED:
                             raise FileRefused(f"Tệp {name} giải nén ra quá lớn (hơn {MAX_UNZIPPED // MB} MB) — "
                                               "từ chối đọc")
+                        if extent:
+                            extent.feed(chunk)
+                if extent and (extent.far or MAX_CELLS < QUICK_BOUND):
+                    with zf.open(i) as member:
+                        extent.measure(member)
+                if extent and extent.cells() > MAX_CELLS:
+                    raise FileRefused(
+                        f"Tệp {name}: trang tính {i.filename.rsplit('/', 1)[-1]} có ô dữ liệu ở tận ô "
+                        f"{extent.corner()} (vùng {_vn(extent.rows)} dòng × {_vn(extent.cols)} cột, tối đa "
+                        f"{_vn(MAX_CELLS)} ô) — từ chối đọc. Mở bằng Excel, xóa các dòng, cột thừa ở cuối trang "
+                        "rồi lưu lại")
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
             raise FileRefused(f"Tệp {name} có đuôi Excel nhưng không phải tệp Excel hợp lệ (tệp nén hỏng: "
                               f"{type(exc).__name__})") from exc

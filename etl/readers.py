@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import filecheck
+from etl import filecheck, isolated_read
 from etl.layouts import HeaderMatch, match_header
 from etl.normalize import is_blank, parse_label, search_key, show, subject_from_caption
 
@@ -38,6 +38,25 @@ class Block:
 class Sheet:
     name: str | None
     rows: list[list[object]]
+    # Rows emptied by the reader because a cell is longer than a cell can be: row number → (column, value, reason).
+    dropped: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+
+
+# Excel's own limit for one cell. A longer value cannot come from a clerk's workbook: the row is rejected with a
+# message and the rest of the file loads (Python's csv module would otherwise stop the whole batch at 131,072).
+MAX_CELL_CHARS = 32_767
+
+
+def _drop_overlong(sheet: Sheet) -> Sheet:
+    for i, row in enumerate(sheet.rows):
+        for j, c in enumerate(row):
+            if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
+                sheet.dropped[i + 1] = (col_letter(j), c[:60] + "…",
+                                        f"ô dài {len(c):_} ký tự, quá giới hạn {MAX_CELL_CHARS:_} ký tự của một ô Excel "
+                                        "— dòng không được nạp".replace("_", "."))
+                sheet.rows[i] = [None] * len(row)
+                break
+    return sheet
 
 
 def col_letter(index: int) -> str:
@@ -83,21 +102,27 @@ def read_sheets(path: Path) -> list[Sheet]:
     except filecheck.FileRefused as exc:
         raise FileError(str(exc)) from exc
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from python_calamine import CalamineWorkbook
-        try:
-            wb = CalamineWorkbook.from_path(str(path))
-            return [Sheet(n, wb.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in wb.sheet_names]
-        except Exception as exc:  # calamine raises its own types for corrupt files
-            raise FileError(f"Tệp {path.name} không đọc được như tệp Excel ({type(exc).__name__})") from exc
+        try:    # in a memory-limited child process: a hostile workbook cannot abort the server (etl/isolated_read.py)
+            return [_drop_overlong(Sheet(n, rows)) for n, rows in isolated_read.read_workbook(path)]
+        except isolated_read.ReadFailed as exc:
+            raise FileError(str(exc)) from exc
     if suffix in (".csv", ".tsv", ".txt", ".tab"):
         text = _decode(path.read_bytes(), path.name)
         if "\x00" in text:
             raise FileError(f"Tệp {path.name} không phải tệp văn bản CSV")
-        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text, suffix)))
-        return [Sheet(None, [[None if c.strip() == "" else c for c in r] for r in rows])]
+        rows = _csv_rows(text, _delimiter(text, suffix))
+        return [_drop_overlong(Sheet(None, [[None if c.strip() == "" else c for c in r] for r in rows]))]
     if suffix == ".parquet":
         return [_parquet_sheet(path)]
     raise FileError(f"Tệp {path.name}: định dạng '{suffix}' chưa hỗ trợ (dùng .xlsx, .csv hoặc .tsv)")
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The rows of a CSV text. The csv module's field limit is process-wide and stops a file at its first long
+    field; it is lifted (the file's size is already bounded by filecheck) and _drop_overlong rejects such rows."""
+    if csv.field_size_limit() < len(text) + 1:
+        csv.field_size_limit(max(len(text) + 1, MAX_CELL_CHARS + 1))
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _parquet_sheet(path: Path) -> Sheet:
@@ -248,8 +273,10 @@ def read_blocks(path: Path) -> tuple[list[Block], list[str]]:
     blocks, skipped = [], []
     for sheet in sheets:
         found = find_blocks(sheet)
-        if not found and any(any(not is_blank(c) for c in r) for r in sheet.rows):
+        if not found and (sheet.dropped or any(any(not is_blank(c) for c in r) for r in sheet.rows)):
             skipped.append(sheet.name or path.name)
+        if found:       # rows the reader emptied are rejected with the sheet's first table
+            found[0].notes.extend((row, *why) for row, why in sorted(sheet.dropped.items()))
         blocks.extend(found)
     if not blocks:
         raise FileError(
