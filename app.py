@@ -8,14 +8,25 @@ a page that starts with controls.current() then hands over to this script (see u
 Who may open which page is data (data/reference/role_pages.csv, see ui/access.py): the navigation lists only the
 user's pages, a page outside them refuses itself, and before sign-in every URL shows the login form.
 """
+import os
 from pathlib import Path
 
 import streamlit as st
 
+from etl import warehouse
 from ui import access, controls, data, state, view
+
+os.umask(0o077)     # every file the server creates (a new warehouse, uploads, the log) is the service user's alone
+
+
+@st.cache_resource(show_spinner=False)
+def _started() -> list:
+    """Once per server process: remove private copies left by a writer that was killed (see etl/warehouse.py)."""
+    return warehouse.sweep_leftovers()
 
 # No page_icon: a :material: favicon is fetched from fonts.gstatic.com, and nothing may leave the machine.
 st.set_page_config(page_title="Xếp loại chất lượng", layout="wide")
+_started()
 
 SECTIONS = ("Tổng quan", "Ban Thường vụ", "Ủy ban Kiểm tra", "Dữ liệu", "Quản trị")
 PAGES = [

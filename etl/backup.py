@@ -42,11 +42,13 @@ def backup(dest: str | os.PathLike | None = None, db=None, keep: int = 30) -> Pa
     tmp = out.with_name(out.name + ".tmp")
     with warehouse._lock(live):                   # no load publishes during the copy
         shutil.copy2(live, tmp)
+    os.chmod(tmp, warehouse.PRIVATE)
     _check(tmp)
     os.replace(tmp, out)
     log = audit.audit_path()
     if log.exists():
         shutil.copy2(log, folder / f"audit-{stamp}.jsonl")
+        os.chmod(folder / f"audit-{stamp}.jsonl", warehouse.PRIVATE)
     for pattern in (f"{live.stem}-*.duckdb", "audit-*.jsonl"):
         for old in sorted(folder.glob(pattern))[:-keep]:
             old.unlink()
@@ -61,6 +63,7 @@ def restore(source: str | os.PathLike, db=None, by: str = "dòng lệnh") -> Pat
     with warehouse._lock(live):
         tmp = live.with_name(f".{live.name}.restore.tmp")
         shutil.copy2(src, tmp)
+        os.chmod(tmp, warehouse.PRIVATE)
         os.replace(tmp, live)
     audit.record("khoi_phuc", user=by, what=str(src), rows=loads)
     return live

@@ -320,6 +320,36 @@ def _rebuild_tree(con) -> None:
 
 
 
+PRIVATE = 0o600       # the warehouse holds members' ratings and discipline: the service user's alone, whatever umask
+
+
+def _private_copy_name(live: Path) -> Path:
+    return live.with_name(f".{live.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def sweep_leftovers(path: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the private copies (and their .wal) of writers that died without cleaning up — a process killed by the
+    kernel or aborted by a native library never runs its `finally`. A copy is a leftover when the process named in
+    it is gone; a running writer's copy is never touched. Returns what was removed."""
+    live = db_path(path)
+    removed = []
+    for f in live.parent.glob(f".{live.name}.*.tmp*"):
+        parts = f.name[len(live.name) + 2:].split(".")
+        if len(parts) < 3 or not parts[0].isdigit() or f.name.endswith(".restore.tmp"):
+            continue
+        try:
+            os.kill(int(parts[0]), 0)
+            continue                      # that writer is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue                      # a process of another user: alive
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+            removed.append(f)
+    return removed
+
+
 @contextlib.contextmanager
 def writing(path: str | os.PathLike | None = None, publish: bool = True):
     """Yield a read-write connection on a private copy; publish it only if the block finishes without error.
@@ -328,12 +358,15 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True):
     """
     live = db_path(path)
     live.parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(live)
     with (_lock(live) if publish else contextlib.nullcontext()):
-        tmp = live.with_name(f".{live.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp = _private_copy_name(live)
         try:
             if live.exists():
                 shutil.copy2(live, tmp)
+                os.chmod(tmp, PRIVATE)    # copy2 copies the mode: an older 0644 warehouse is made private here
             con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
+            os.chmod(tmp, PRIVATE)
             try:
                 _init(con)
                 con.execute("BEGIN TRANSACTION")
