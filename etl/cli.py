@@ -231,9 +231,14 @@ def cmd_audit(args) -> int:
     from etl import audit
     path = audit.audit_path()
     if args.verify:
-        ok, bad, n = audit.verify()
-        print(f"Nhật ký {path}: {n} dòng — " + ("nguyên vẹn" if ok else f"BỊ SỬA hoặc hỏng từ dòng {bad}"))
-        return 0 if ok else 1
+        verdict = audit.verify()
+        if verdict.intact:
+            print(f"Nhật ký {path}: {verdict.lines} dòng — nguyên vẹn (chuỗi mã khóa và điểm neo khớp)")
+            return 0
+        print(f"Nhật ký {path}: {verdict.lines} dòng — BỊ SỬA, XÓA hoặc HỎNG ({len(verdict.problems)} chỗ):")
+        for line, why in verdict.problems:
+            print(f"  - {'dòng ' + str(line) + ': ' if line else ''}{why}")
+        return 1
     events = audit.read()
     for ev in events[-args.tail:]:
         if "damaged" in ev:

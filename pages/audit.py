@@ -38,13 +38,16 @@ st.caption("Mỗi lần đăng nhập, xem hoặc tải số liệu từng đả
            "đều được ghi lại. Nhật ký chỉ được ghi thêm; ứng dụng không có chức năng sửa hay xóa.")
 
 events = audit.read()
-ok, bad, n = audit.verify()
-if ok:
-    st.success(f"Nhật ký nguyên vẹn: {fmt.number(n)} sự kiện, chuỗi mã kiểm tra khớp từ đầu đến cuối.",
-               icon=":material/verified_user:")
+verdict = audit.verify()
+if verdict.intact:
+    st.success(f"Nhật ký nguyên vẹn: {fmt.number(verdict.lines)} sự kiện, chuỗi mã kiểm tra có khóa và điểm neo khớp "
+               "từ đầu đến cuối.", icon=":material/verified_user:")
 else:
-    st.error(f"Nhật ký đã bị sửa hoặc hỏng từ dòng {bad} (trong {fmt.number(n)} dòng). Báo ngay cho người có trách "
-             "nhiệm và đối chiếu với bản sao lưu.", icon=":material/gpp_bad:")
+    st.error(f"Nhật ký đã bị sửa, bị xóa dòng hoặc bị hỏng: {fmt.number(len(verdict.problems))} chỗ (trong "
+             f"{fmt.number(verdict.lines)} dòng). Báo ngay cho người có trách nhiệm và đối chiếu với bản sao lưu.",
+             icon=":material/gpp_bad:")
+    st.dataframe(pd.DataFrame({"Dòng": [str(n or "") for n, _ in verdict.problems],
+                               "Vấn đề": [why for _, why in verdict.problems]}), hide_index=True)
 st.caption(f"Tệp nhật ký: `{audit.audit_path()}`")
 if not events:
     st.info("Chưa có sự kiện nào.")
