@@ -50,6 +50,15 @@ FILTERS_LIMIT = 30
 KEYED = 2                  # the version of a keyed line
 
 
+def command_line_user() -> str:
+    """Who is at the terminal, as a log line names them."""
+    import getpass
+    try:
+        return f"{getpass.getuser()} (dòng lệnh)"
+    except (KeyError, OSError):
+        return "dòng lệnh"
+
+
 def audit_path(path: str | os.PathLike | None = None) -> Path:
     if path or os.environ.get("KIEMDIEM_AUDIT"):
         return Path(path or os.environ["KIEMDIEM_AUDIT"]).resolve()

@@ -131,11 +131,8 @@ def cmd_loads(args) -> int:
 
 
 def _who() -> str:
-    import getpass
-    try:
-        return f"{getpass.getuser()} (dòng lệnh)"
-    except (KeyError, OSError):
-        return "dòng lệnh"
+    from etl import audit
+    return audit.command_line_user()
 
 
 def cmd_undo(args) -> int:

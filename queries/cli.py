@@ -8,8 +8,9 @@ import sys
 import duckdb
 import pandas as pd
 
-from etl import warehouse
-from queries import runner
+from etl import audit, warehouse
+from queries import personal, runner
+from reports import exports
 
 
 def _table(df) -> str:
@@ -76,9 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     except duckdb.Error as exc:
         print(f"Lỗi khi chạy truy vấn: {exc}", file=sys.stderr)
         return 2
+    if personal.level(args.name):     # member-level rows on a terminal are an export like any other: logged first
+        try:
+            audit.record("xuat_ca_nhan", user=audit.command_line_user(), role="dong_lenh", what=args.name, filters=params,
+                         rows=len(df), detail=f"dòng lệnh, định dạng {args.format}"
+                         + (", có họ tên" if personal.level(args.name) == "names" else ""))
+        except OSError as exc:
+            print(f"Không ghi được nhật ký truy cập ({exc}) — không xuất số liệu cá nhân", file=sys.stderr)
+            return 2
     try:
-        if args.format == "csv":
-            df.to_csv(sys.stdout, index=False)
+        if args.format == "csv":       # opened in Excel: a cell starting with = + - @ must not become a formula
+            exports.safe_frame(df).to_csv(sys.stdout, index=False)
         elif args.format == "json":
             print(df.to_json(orient="records", force_ascii=False))
         else:
