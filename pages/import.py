@@ -11,6 +11,9 @@ from ui import access, controls, data, downloads, fmt
 
 XLSX = downloads.XLSX
 ROW_NUMBER = st.column_config.NumberColumn(format="%d")     # row 2208, not 2,208
+# A member's row in the preview, for a user who may not read names: the person's columns left out (as the rejected
+# rows are, queries/scope.py)
+ABOUT_THE_PERSON = ["Mã đảng viên", "Họ và tên", "Bị kỷ luật", "Hình thức kỷ luật"]
 controls.current()                       # the app's shell (navigation, sign-in) even on a first request to /import
 user = access.require("import_data")
 ss = st.session_state
@@ -41,8 +44,14 @@ def show(res, checking: bool) -> None:
     for created in res.created_units:
         st.caption(f"Đơn vị cấp cao nhất mới được đăng ký: {created}")
     prev = uploads.preview(res)
+    hidden = [c for c in ABOUT_THE_PERSON if any(c in d.columns for d in prev.values())] \
+        if not user.can("names") else []
+    prev = {t: d.drop(columns=[c for c in hidden if c in d.columns]) for t, d in prev.items()}
     if prev:
         st.markdown("**Xem trước số liệu " + ("sẽ được nạp**" if checking else "đã nạp**"))
+        if hidden:
+            st.caption("Tài khoản của bạn không xem được họ tên đảng viên: các cột " + ", ".join(hidden).lower()
+                       + " không hiển thị.")
         for tab, (title, df) in zip(st.tabs([f"{t} ({fmt.number(len(d))})" for t, d in prev.items()]), prev.items()):
             with tab:
                 st.dataframe(df.head(500), hide_index=True, width="stretch",

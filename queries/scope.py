@@ -2,7 +2,9 @@
 
 A Restriction says which units' rows a user may read (the subtrees of `roots`; None = every unit) and whether
 individual-level rows (member ratings), members' names and the loader's rejected rows (raw lines of the files, with
-names) are visible. `connect(path, restriction)` opens an in-memory DuckDB database, attaches the warehouse file read
+names) are visible. A reader of rejected rows who may not read names gets them without the person: a rejected member
+row loses the member's code, name, discipline and every column outside the templates
+(queries/views/rejected_rows_without_names.sql). `connect(path, restriction)` opens an in-memory DuckDB database, attaches the warehouse file read
 only and defines, in front of it, one view per warehouse table with the table's own name. Every query file then runs
 unchanged — queries/*.sql name `units`, `member_ratings` … and get the views — so a query cannot reach a row outside
 the user's scope whatever parameters it is given, including queries that take no unit at all (years, units_tree,
@@ -20,10 +22,13 @@ Every table of the warehouse must be classified in TABLES: a table nobody classi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from etl import warehouse
+from etl.layouts import LAYOUTS
+from etl.normalize import search_key
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ FULL = Restriction()
 #   item        item_id of a visible shortcoming item
 #   item_pair   from_id and to_id of visible shortcoming items
 #   unit_only   unit_code in the scope (no year)
-#   rejects     only with `rejects`, never in a scoped connection
+#   rejects     only with `rejects`, never in a scoped connection; without `names`, member rows without the person
 #   computed    a table etl/precompute.py builds from queries/derived/TABLE.sql over the whole warehouse (no member
 #               rows); in a connection restricted to some units that statement runs over the user's views instead
 #               (a stored path or count would show the part of the tree above the user's root)
@@ -90,6 +95,30 @@ IN_PAIRS = "EXISTS (SELECT 1 FROM _scope_pairs s WHERE s.year = t.{y} AND s.unit
 IN_UNITS = "t.{c} IN (SELECT unit_code FROM _scope_units)"
 ITEMS = ("(SELECT item_id FROM w.main.shortcoming_items i WHERE EXISTS "
          "(SELECT 1 FROM _scope_pairs s WHERE s.year = i.year AND s.unit_code = i.unit_code))")
+
+
+# Rejected rows without names: the columns of a member's line that identify the person (the code, the name) and those
+# that say something about the person (discipline); a rejected member row keeps only the template columns outside them.
+REJECTS_WITHOUT_NAMES = Path(__file__).resolve().parent / "views" / "rejected_rows_without_names.sql"
+IDENTIFYING = ("member_code", "full_name")
+ABOUT_THE_PERSON = IDENTIFYING + ("disciplined", "discipline_form")
+
+
+def _headers(columns) -> set[str]:
+    return {search_key(h) for c in columns for h in (c.header, *c.aliases)}
+
+
+def reject_columns() -> tuple[list[str], list[str]]:
+    """(search keys of the headers a rejected member row keeps: the members' template without the person's columns;
+    search keys of the headers naming the person)."""
+    members = LAYOUTS["member_ratings"].columns
+    keep = _headers(c for c in members if c.field not in ABOUT_THE_PERSON) - \
+        _headers(c for c in members if c.field in ABOUT_THE_PERSON)
+    return sorted(keep), sorted(_headers(c for c in members if c.field in IDENTIFYING))
+
+
+def _rejects_without_names(r: Restriction) -> bool:
+    return r.rejects and not r.names and r.roots is None
 
 
 def _condition(kind: str, r: Restriction) -> str | None:
@@ -162,6 +191,9 @@ def connect(path, restriction: Restriction = FULL) -> duckdb.DuckDBPyConnection:
             "WHERE database_name = 'w' AND function_type IN ('macro', 'table_macro')").fetchall():
         con.execute(f"CREATE MACRO {name}({', '.join(params)}) AS {'TABLE ' if kind == 'table_macro' else ''}{body}")
     roots = list(restriction.roots or [])
+    keep, ids = reject_columns()
+    con.execute("CREATE TABLE _reject_keep AS SELECT unnest(?::VARCHAR[]) AS key", [keep])
+    con.execute("CREATE TABLE _reject_ids AS SELECT unnest(?::VARCHAR[]) AS key", [ids])
     con.execute("CREATE TABLE _scope_pairs AS SELECT DISTINCT year, unit_code FROM w.main.unit_ancestors_by_year "
                 "WHERE ancestor_code IN (SELECT unnest(?::VARCHAR[]))", [roots])
     con.execute("CREATE TABLE _scope_units AS SELECT unit_code FROM w.main.unit_ancestors "
@@ -178,6 +210,8 @@ def connect(path, restriction: Restriction = FULL) -> duckdb.DuckDBPyConnection:
     for table in sorted(tables, key=lambda t: (order.get(TABLES.get(t), 0), t)):
         if TABLES.get(table) == "computed" and restriction.roots is not None:    # (they hold no member rows)
             con.execute(f'CREATE VIEW main."{table}" AS ' + _derived_sql(table))
+        elif TABLES.get(table) == "rejects" and _rejects_without_names(restriction):
+            con.execute("CREATE VIEW main.rejected_rows AS " + REJECTS_WITHOUT_NAMES.read_text(encoding="utf-8"))
         else:
             con.execute(_view_sql(table, tables[table], restriction))
     return con

@@ -3,7 +3,9 @@ table, upload the corrected file, commit it and see the new numbers through ui.d
 gone; files that are not what they claim are refused with a Vietnamese message before any parser reads them."""
 from __future__ import annotations
 
+import csv
 import io
+import json
 import shutil
 import zipfile
 
@@ -123,3 +125,83 @@ def test_refused_uploads_are_explained_and_never_parsed(open_app, kho):
     assert "bom.xlsx" in errors and "bom nén" in errors
     assert "so_lieu.csv không phải tệp văn bản CSV" in errors
     assert not [b for b in at.button if b.key == "imp_check"]            # nothing left to check
+
+
+# A members' file with three rejected rows: an unknown level (name, code, discipline, a column outside the template),
+# and one member in two chi bộ (the reason names the member's code).
+MEMBERS_FILE = [
+    ["Năm", "Mã đảng viên", "Họ và tên", "Mã chi bộ", "Xếp loại", "Bị kỷ luật trong năm", "Hình thức kỷ luật",
+     "Ngày sinh"],
+    [2023, "DV-BI-MAT-01", "Nguyễn Thị Bí Mật", "C11", "Xếp loại lạ", "x", "Khiển trách", "01/02/1970"],
+    [2023, "DV-HAI-NOI-02", "Trần Văn Hai Nơi", "C11", "HTT", "", "", ""],
+    [2023, "DV-HAI-NOI-02", "Trần Văn Hai Nơi", "C12", "HTT", "", "", ""],
+    [2023, "DV-TOT-04", "Phạm Văn Tốt", "C11", "HTT", "", "", ""],
+]
+MEMBERS_CSV = "\n".join(",".join(map(str, r)) for r in MEMBERS_FILE).encode("utf-8")
+PERSONAL = ("Nguyễn Thị Bí Mật", "Trần Văn Hai Nơi", "DV-BI-MAT-01", "DV-HAI-NOI-02", "Khiển trách", "01/02/1970")
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    """The columns of an exported CSV (the filters stand above the table, a blank line between)."""
+    rows = list(csv.DictReader(io.StringIO(text.partition("\n\n")[2])))
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def test_rejected_member_rows_show_no_names_to_roles_that_may_not_read_them(kho, tmp_path, monkeypatch):
+    """The admin and the data operator may read the loads' rejected rows but not members' names (README, roles.csv):
+    a rejected member row reaches them without the member's code, name, discipline or any column outside the
+    template — on the screen and in the download — the rest kept so the row can still be found and fixed. In the open
+    mode (every right) the whole line stays. (The Inspection Committee, who may read names, has no access to the
+    rejected rows at all: tests/ui/test_access.py.) The preview of a checked members' file leaves the same columns out."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from etl import accounts
+    from etl.loader import load_files
+    from tests.conftest import ROOT, write_csv
+    from tests.pages.media import Downloads
+
+    res = load_files([write_csv(tmp_path / "xep_loai_dang_vien.csv", MEMBERS_FILE)], kho, replace=True)
+    lid = res.files[0].load_id
+    assert res.written and res.files[0].rows_rejected == 3
+    book = tmp_path / "accounts.toml"
+    for user, role in (("quantri", "quan_tri"), ("nhaplieu", "nhap_lieu")):
+        accounts.add(user, role, password="mat-khau-dai-du-10", name=user.upper(), path=book)
+    monkeypatch.setenv("KIEMDIEM_DB", str(kho))
+    monkeypatch.setenv("KIEMDIEM_AUDIT", str(tmp_path / "audit.jsonl"))
+    downloads = Downloads(monkeypatch)
+
+    def rejects_as(user: str | None):
+        monkeypatch.setenv("KIEMDIEM_ACCOUNTS", str(book if user else tmp_path / "khong_co.toml"))
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+        if user:
+            at.session_state["_auth"] = {"user": user, "since": time.time()}
+        at.run()
+        at.switch_page("pages/import.py").run()
+        at.selectbox(key="imp_load").set_value(lid).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = next(df for df in frames(at) if "Lý do" in df.columns and "Dòng" in df.columns)
+        text = downloads.content(next(b for b in at.get("download_button")
+                                      if b.key == f"dl_rejects_{lid}_csv")).decode("utf-8-sig")
+        upload(at, ("xep_loai_dang_vien_sua.csv", MEMBERS_CSV, CSV))
+        at.checkbox(key="imp_replace").check().run()                       # a corrected file
+        click(at, "imp_check")
+        preview = next(df for df in frames(at) if "Xếp loại (như trong tệp)" in df.columns)
+        assert list(preview["Mã chi bộ"]) == ["C11"]                     # the member row that would be loaded
+        return shown, text, preview
+
+    for user in ("quantri", "nhaplieu"):
+        shown, exported, preview = rejects_as(user)
+        assert sorted(shown["Dòng"]) == [2, 3, 4]                            # every rejected row, where it is
+        assert any("không nhận ra mức xếp loại 'Xếp loại lạ'" in r for r in shown["Lý do"])
+        assert any("có tên ở hai chi bộ trong năm 2023" in r for r in shown["Lý do"])
+        raws = [json.loads(r) for r in _table(exported)["Dòng gốc"]]
+        assert {"Năm": "2023", "Mã chi bộ": "C11", "Xếp loại": "Xếp loại lạ"} in raws   # the line, without the person
+        assert any("[đã ẩn]" in r for r in shown["Lý do"])                  # the member's code in a reason
+        leaked = [p for p in PERSONAL + ("Phạm Văn Tốt", "DV-TOT-04")
+                  if p in shown.to_string() + exported + preview.to_string()]
+        assert not leaked, (user, leaked)
+    shown, exported, preview = rejects_as(None)                           # open mode: every right, the whole line
+    assert all(p in exported for p in PERSONAL) and list(preview["Họ và tên"]) == ["Phạm Văn Tốt"]
+    assert any("DV-HAI-NOI-02" in r for r in shown["Lý do"])
