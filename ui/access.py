@@ -35,7 +35,7 @@ from typing import Callable
 import streamlit as st
 
 from etl import accounts, audit
-from queries import runner
+from queries import personal, runner
 from queries.scope import FULL, Restriction
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,19 +261,8 @@ def log(action: str, what: str = "", filters: dict | None = None, rows: int | No
         return False
 
 
-@functools.lru_cache(maxsize=None)
-def personal_level(name: str) -> str | None:
-    """'names' when a query reads members' names, 'individual' when it reads member-level rows, else None.
-    Read from the SQL itself (and a composite's rule files), so a new query is classified without a list."""
-    from queries import composite
-    q = runner.get(name)
-    texts = [q.sql]
-    if q.meta.get("composite"):
-        texts += [r.query.sql for r in composite.rules(q.meta["composite"]).values()]
-    text = "\n".join(texts).lower()
-    if "member_identities" in text:
-        return "names"
-    return "individual" if "member_ratings" in text else None
+# 'names', 'individual' or None for a query, read from its SQL (the command line logs by the same classification).
+personal_level = personal.level
 
 
 def log_view(name: str, params: dict, rows: int) -> bool:
