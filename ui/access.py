@@ -35,7 +35,7 @@ from typing import Callable
 import streamlit as st
 
 from etl import accounts, audit
-from queries import personal, runner
+from queries import personal
 from queries.scope import FULL, Restriction
 
 ROOT = Path(__file__).resolve().parent.parent
