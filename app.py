@@ -24,8 +24,10 @@ def _started() -> list:
     """Once per server process: remove private copies left by a writer that was killed (see etl/warehouse.py)."""
     return warehouse.sweep_leftovers()
 
-# No page_icon: a :material: favicon is fetched from fonts.gstatic.com, and nothing may leave the machine.
-st.set_page_config(page_title="Xếp loại chất lượng", layout="wide")
+# A local favicon: without one the browser tab shows each page's :material: icon, which the browser fetches from
+# fonts.gstatic.com on every page change — and nothing may leave the machine (tests/browser/test_offline_browser.py).
+st.set_page_config(page_title="Xếp loại chất lượng", layout="wide",
+                   page_icon=str(Path(__file__).parent / "data" / "favicon.png"))
 _started()
 
 SECTIONS = ("Tổng quan", "Ban Thường vụ", "Ủy ban Kiểm tra", "Dữ liệu", "Quản trị")

@@ -83,3 +83,17 @@ def test_the_home_page_opens_under_its_own_name_too(server, page):
     shown = page.evaluate(SHOWN_JS)
     assert not shown["notFound"] and not shown["exceptions"]
     assert steps.h1(page) == "Tổng quan kết quả xếp loại"
+
+
+def test_no_request_leaves_the_machine_on_any_page(server, page):
+    """Offline and private: walking every page through the navigation, as a user does, the browser asks nothing of any
+    address but the app's (each page's :material: icon once became the tab's favicon, fetched from fonts.gstatic.com)."""
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+    steps.opened(page, f"{server}/")
+    for _, path in PAGES:
+        if not path:
+            continue
+        page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+        serve.settled(page)
+    assert outside == []
