@@ -73,3 +73,28 @@ def test_a_real_server_signs_in_only_the_proxy_with_its_secret(server, headers, 
         assert [(e["user"], e["action"]) for e in events] == [("?", "tu_choi")], events
         assert "Đăng nhập: ".encode() not in shown and "QUANTRI".encode() not in shown
         assert SECRET not in log.read_text(encoding="utf-8")
+
+
+
+def _handshake(url: str, host: str) -> int:
+    """The status of a WebSocket handshake to the app's port whose Host header (and Origin) name `host`."""
+    import socket
+
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+    port = int(url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        with connect(f"ws://{host}:{port}/_stcore/stream", sock=sock, origin=f"http://{host}:{port}",
+                     subprotocols=["streamlit"], open_timeout=30):
+            return 101
+    except InvalidStatus as exc:
+        return exc.response.status_code
+
+
+def test_a_page_on_another_host_name_cannot_open_the_app_dns_rebinding(server):
+    """A web page on evil.test whose name is made to resolve to 127.0.0.1 (DNS rebinding) reaches the app as the same
+    origin; the Host header is the one thing that tells it apart: only loopback names are served."""
+    url, _ = server
+    assert _handshake(url, "evil.test") == 403
+    assert _handshake(url, "localhost") == 101 and _handshake(url, "127.0.0.1") == 101
