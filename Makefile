@@ -15,10 +15,12 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 # Debian packages: chromium (browser tests, chart images), DejaVu fonts (PDF), poppler-utils (reading PDFs back in
-# tests). Installed only when missing.
-DEBS := chromium fonts-dejavu-core poppler-utils
+# tests), nginx-light (the README's proxy set-up run in front of the app in tests/ui/test_access_nginx.py).
+# Installed only when missing.
+DEBS := chromium fonts-dejavu-core poppler-utils nginx-light
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || \
+	    [ ! -x /usr/sbin/nginx ] || \
 	    [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null; \
 		else echo "Cần cài: sudo apt-get update && sudo apt-get install -y $(DEBS)"; exit 1; fi; \
