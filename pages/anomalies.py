@@ -44,8 +44,8 @@ scope = data.query("anomalies", unit=f.unit, year=year)          # every rule on
 scope = inspection.filter_findings(scope, years=(years[0], years[-1]), subject=f.subject)
 shown = inspection.filter_findings(scope, rule=rule, severity=severity)
 
-where = f"{unit_name} và các đơn vị trực thuộc · " + (str(year) if year else f"{years[0]}–{years[-1]}") + (
-    f" · {subject_names.get(f.subject, f.subject).lower()}" if f.subject else "")
+where = (f"{fmt.plain(unit_name)} và các đơn vị trực thuộc · " + (str(year) if year else f"{years[0]}–{years[-1]}")
+         + (f" · {subject_names.get(f.subject, f.subject).lower()}" if f.subject else ""))
 st.caption(where + " (đổi đơn vị, năm, đối tượng ở thanh bên)")
 
 counts = inspection.severity_counts(inspection.filter_findings(scope, rule=rule))
@@ -71,10 +71,10 @@ else:
         one = shown.iloc[picked[0]]
         with st.container(border=True):
             st.markdown(f"**{inspection.SEVERITY_NAMES[one['severity']]} · {one['year']} · {one['title']}**")
-            st.write(one["detail"])
+            st.markdown(fmt.plain(one["detail"]))
             st.caption(f"Căn cứ quy định: {one['document']}")
             st.caption(f"Dựa trên: {inspection.basis_text(one['basis'])}"
-                       + (f" · tệp nguồn: {one['source']}" if isinstance(one["source"], str) else "")
+                       + (f" · tệp nguồn: {fmt.plain(one['source'])}" if isinstance(one["source"], str) else "")
                        + f" · mã đối tượng: {one['subject_key']} · mã quy tắc: {one['rule']}")
             view.unit_link(one["unit_code"], f"Hồ sơ {one['unit']}")
     filters = inspection.export_filters(unit_name, (years[0], years[-1]), year, titles.get(rule), severity,

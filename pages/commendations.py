@@ -28,7 +28,8 @@ if f.subject and subject is None:
     st.info(f"Khen thưởng ở trang này xét cho tổ chức cơ sở đảng, chi bộ và đảng viên; đối tượng "
             f"“{subject_names.get(f.subject, f.subject)}” chọn ở thanh bên không áp dụng nên trang hiển thị cả ba.",
             icon=":material/info:")
-st.caption(f"{unit_name} và các đơn vị trực thuộc · năm {year} · {streak} năm liền: {year - streak + 1}–{year}")
+st.caption(f"{fmt.plain(unit_name)} và các đơn vị trực thuộc · năm {year} · {streak} năm liền: "
+           f"{year - streak + 1}–{year}")
 where = export_rows.filters(f, unit_name, [year - streak + 1, year],
                             subject_names.get(subject) if subject else "Tổ chức cơ sở đảng, chi bộ, đảng viên",
                             Năm_xét_khen_thưởng=year)
@@ -77,7 +78,7 @@ if show_orgs and not checked.empty:
         st.success(f"Số đề nghị tiêu biểu trong giới hạn ở cả {len(checked)} nhóm.", icon=":material/check:")
     else:
         st.error("Vượt tỷ lệ được đề nghị tiêu biểu: " + "; ".join(
-            f"{r['Cấp trên']} ({r['Loại'].lower()}): {r['Đang đề nghị']} > {r['Được đề nghị tối đa']}"
+            f"{fmt.plain(r['Cấp trên'])} ({r['Loại'].lower()}): {r['Đang đề nghị']} > {r['Được đề nghị tối đa']}"
             for _, r in over.iterrows()) + ". Bỏ chọn bớt trước khi xuất danh sách.", icon=":material/block:")
     view.table(checked.assign(**{"Tỷ lệ tối đa (%)": [fmt.pct(v / 100) if v == v else fmt.DASH
                                                       for v in checked["Tỷ lệ tối đa (%)"]]}).rename(

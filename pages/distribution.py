@@ -3,7 +3,7 @@ back up, and the selected unit against its peers of the same kind."""
 import streamlit as st
 
 from reports import page_tables
-from ui import charts, controls, data, export_rows, shares, state, view
+from ui import charts, controls, data, export_rows, fmt, shares, state, view
 from ui.style import LEVEL_CODES, SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -39,23 +39,25 @@ else:                               # each year's own subordinates
     kids = data.query("children_distribution", unit=f.unit, subject=subject, from_year=years[0],
                       to_year=years[-1])
 st.subheader(f"Tỷ lệ {level_name} của các đơn vị trực thuộc")
-st.caption(f"{unit_name} · đối tượng: {subject_names[subject]}" + ("" if f.subject else " (chọn đối tượng khác ở "
-           "thanh bên)") + f" · mỗi ô: số {word} ở mức này trên tổng số được xếp loại của đơn vị, tính cả cấp dưới. "
+st.caption(f"{fmt.plain(unit_name)} · đối tượng: {subject_names[subject]}"
+           + ("" if f.subject else " (chọn đối tượng khác ở thanh bên)")
+           + f" · mỗi ô: số {word} ở mức này trên tổng số được xếp loại của đơn vị, tính cả cấp dưới. "
            "Bấm vào số liệu trong ô, hoặc chọn một dòng trong bảng, để xem cấp dưới của đơn vị đó."
            + (f" Các năm trước quy về các đơn vị trực thuộc năm {f.structure_year}." if f.structure_year else ""))
 
 if not by_code.at[f.unit, "children"]:
-    view.empty(f"{unit_name} không có đơn vị trực thuộc.", "Xem hồ sơ đơn vị, hoặc quay lên cấp trên theo dòng "
-               "đường dẫn phía trên.")
+    view.empty(f"{fmt.plain(unit_name)} không có đơn vị trực thuộc.",
+               "Xem hồ sơ đơn vị, hoặc quay lên cấp trên theo dòng đường dẫn phía trên.")
     view.unit_link(f.unit, f"Hồ sơ {unit_name}")
 elif kids.empty:
-    view.empty(f"Không có số liệu xếp loại {subject_names[subject].lower()} của các đơn vị trực thuộc {unit_name} "
-               f"trong các năm {years[0]}–{years[-1]}.", "Chọn đối tượng hoặc năm khác ở thanh bên.")
+    view.empty(f"Không có số liệu xếp loại {subject_names[subject].lower()} của các đơn vị trực thuộc "
+               f"{fmt.plain(unit_name)} trong các năm {years[0]}–{years[-1]}.",
+               "Chọn đối tượng hoặc năm khác ở thanh bên.")
 else:
     if "note" in kids and kids["note"].notna().any():
         split = sorted(set(kids.loc[kids["note"].notna(), "unit"]))
         st.caption("Chia tách không rõ tỷ lệ: số liệu của đơn vị cũ được ghi cho từng đơn vị kế tục ("
-                   + ", ".join(split) + "), nên không cộng được các dòng này với nhau.")
+                   + ", ".join(map(fmt.plain, split)) + "), nên không cộng được các dòng này với nhau.")
     data_years = sorted(set(int(y) for y in kids["year"]))
     years_shown = [y for y in years if data_years[0] <= y <= data_years[-1]]
     matrix = shares.heatmap_matrix(kids, level, years_shown)
@@ -101,11 +103,12 @@ if st.session_state.pop("_open_profile", False):
 # ───────────── peers ─────────────
 st.subheader("So sánh với các đơn vị cùng loại")
 me = by_code.loc[f.unit]
-kind = f" — {me['kind']}" if isinstance(me["kind"], str) else ""
-st.caption(f"Các đơn vị cùng cấp tổ chức ({me['tree_level_name'] or 'không rõ cấp'}{kind}) với {unit_name}.")
+kind = f" — {fmt.plain(me['kind'])}" if isinstance(me["kind"], str) else ""
+st.caption(f"Các đơn vị cùng cấp tổ chức ({fmt.plain(me['tree_level_name']) or 'không rõ cấp'}{kind}) với "
+           f"{fmt.plain(unit_name)}.")
 peers = data.query("peer_distribution", unit=f.unit, subject=subject, from_year=years[0], to_year=years[-1])
 if peers.empty or peers["unit_code"].nunique() < 2:
-    view.empty(f"Không có đơn vị cùng cấp và cùng loại hình với {unit_name} có số liệu "
+    view.empty(f"Không có đơn vị cùng cấp và cùng loại hình với {fmt.plain(unit_name)} có số liệu "
                f"{subject_names[subject].lower()} để so sánh.")
 else:
     summary = shares.peer_summary(peers, level)

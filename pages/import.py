@@ -42,7 +42,7 @@ def show(res, checking: bool) -> None:
                         "cac_van_de_cua_tep", {"Tệp": ", ".join(f.name for f in res.files)},
                         key=f"dl_problems_{checking}", title="Các vấn đề của tệp")
     for created in res.created_units:
-        st.caption(f"Đơn vị cấp cao nhất mới được đăng ký: {created}")
+        st.caption(f"Đơn vị cấp cao nhất mới được đăng ký: {fmt.plain(created)}")
     prev = uploads.preview(res)
     hidden = [c for c in ABOUT_THE_PERSON if any(c in d.columns for d in prev.values())] \
         if not user.can("names") else []
@@ -86,7 +86,7 @@ if sig != ss.get("_imp_sig"):          # new files: check them before anything p
 ups = ss.get("_imp_uploads", [])
 for u in ups:
     if u.error:
-        st.error(u.error, icon=":material/block:")
+        st.error(fmt.plain(u.error), icon=":material/block:")         # (it names the file)
 ready = [u for u in ups if u.path]
 with st.expander("Tùy chọn: bảng báo cáo, tệp sửa"):
     unit = st.text_input("Đơn vị của bảng báo cáo (tên hoặc mã)", key="imp_unit",
@@ -124,7 +124,7 @@ if check and check[0] == sig and ready:
                    icon=":material/database_upload:"):
         bar = st.progress(0.0, text="Bắt đầu nạp…")
         done = load_files([u.path for u in ready], unit=opts[0], subject=opts[1], replace=opts[2],
-                          progress=lambda msg, frac: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
+                          progress=lambda msg, frac: bar.progress(min(max(frac, 0.0), 1.0), text=fmt.plain(msg)),
                           note=f"nạp qua ứng dụng bởi {user.name} ({user.user})", with_preview=True)
         ids = [f"#{f.load_id}" for f in done.files if f.load_id]
         access.log("nap", what=", ".join(u.name for u in ready), rows=sum(f.rows_loaded for f in done.files),
@@ -146,7 +146,7 @@ if done is not None:
 # ───────────── history and undo ─────────────
 st.subheader("Lịch sử nạp")
 if ss.get("_imp_undone"):
-    st.success(ss.pop("_imp_undone"), icon=":material/undo:")
+    st.success(fmt.plain(ss.pop("_imp_undone")), icon=":material/undo:")
 loads = data.query("loads")
 st.dataframe(uploads.history(loads), hide_index=True, width="stretch", key="imp_history")
 if loads.empty:
@@ -171,14 +171,14 @@ if picked.status != "da_huy":
     plan = undo.undo_load(lid, dry_run=True)
     with st.container(border=True):
         st.markdown(f"**Hủy lần nạp #{lid}** — gỡ khỏi kho mọi dòng của lần nạp này (lịch sử vẫn giữ).")
-        st.caption(plan.error or plan.message())
+        st.caption(fmt.plain(plan.error or plan.message()))                # (it names the file)
         for w in plan.warnings:
-            st.warning(w, icon=":material/warning:")
+            st.warning(fmt.plain(w), icon=":material/warning:")
         sure = st.checkbox("Tôi hiểu, vẫn hủy", key=f"imp_sure_{lid}") if plan.warnings else True
         if st.button(f"Hủy lần nạp #{lid}", key="imp_undo", icon=":material/undo:", disabled=bool(plan.error)):
             res = undo.undo_load(lid, by=f"{user.name} ({user.user})", force=bool(sure))
             if res.error:
-                st.error(res.error)
+                st.error(fmt.plain(res.error))
             else:
                 access.log("huy_nap", what=f"lần nạp #{lid}", filters={"Tệp": res.file_name},
                            rows=sum(res.removed.values()))

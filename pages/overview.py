@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import composition
 from reports import page_tables
-from ui import charts, controls, data, export_rows, shares, state, view
+from ui import charts, controls, data, export_rows, fmt, shares, state, view
 from ui.style import SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -30,7 +30,7 @@ dist = data.query("distribution", unit=f.unit, subject=f.subject, view=f.view, s
 shown = dist[dist["year"].isin(years)] if not dist.empty else dist
 if shown.empty:
     what = f" cho đối tượng “{subject_names[f.subject]}”" if f.subject else ""
-    view.empty(f"Không có số liệu xếp loại của {unit_name} trong các năm {span}{what}.",
+    view.empty(f"Không có số liệu xếp loại của {fmt.plain(unit_name)} trong các năm {span}{what}.",
                "Chọn năm, đối tượng hoặc đơn vị khác ở thanh bên.")
     st.stop()
 

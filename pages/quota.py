@@ -51,13 +51,13 @@ audit = data.query("quota", unit=f.unit, subject=f.subject)
 audit = audit[audit["year"].between(years[0], years[-1])]
 shown = audit if year is None else audit[audit["year"] == year]
 when = str(year) if year else (f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0]))
-st.caption(f"{unit_name} và các đơn vị trực thuộc · {when}"
+st.caption(f"{fmt.plain(unit_name)} và các đơn vị trực thuộc · {when}"
            + (f" · {subject_name.lower()}" if subject_name else " · mọi đối tượng")
            + " (đổi đơn vị, năm, đối tượng ở thanh bên)")
 filters = qv.export_filters(unit_name, years, year, subject_name)
 
 if shown.empty:
-    view.empty(f"Không có số liệu xếp loại nào của {unit_name} và các đơn vị trực thuộc trong {when}"
+    view.empty(f"Không có số liệu xếp loại nào của {fmt.plain(unit_name)} và các đơn vị trực thuộc trong {when}"
                + (f" đối với {subject_name.lower()}" if subject_name else "") + " để đối chiếu với tỷ lệ quy định.",
                "Chọn năm, đối tượng khác, hoặc một đơn vị cấp trên ở thanh bên.")
     st.stop()

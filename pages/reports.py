@@ -18,11 +18,11 @@ if f.unit is None or units.empty or not years:
 
 unit_name = units.set_index("unit_code").at[f.unit, "name"]
 span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-st.caption(f"{unit_name} · năm {span} · tính cả các đơn vị trực thuộc (đổi đơn vị, năm ở thanh bên)")
+st.caption(f"{fmt.plain(unit_name)} · năm {span} · tính cả các đơn vị trực thuộc (đổi đơn vị, năm ở thanh bên)")
 dist = data.query("distribution", unit=f.unit)
 present = [s for s in official_tables.CAPTIONS if s in set(dist.loc[dist["year"].isin(years), "subject"])]
 if not present:
-    view.empty(f"Không có số liệu xếp loại của {unit_name} trong các năm {span}.",
+    view.empty(f"Không có số liệu xếp loại của {fmt.plain(unit_name)} trong các năm {span}.",
                "Chọn năm hoặc đơn vị khác ở thanh bên.")
     st.stop()
 

@@ -30,10 +30,10 @@ def reviewer_input(key: str) -> str | None:
     (empty: recorded as 'ẩn danh')."""
     user = access.current_user()
     if user is not None and user.role is not None:
-        st.caption(f"Người xem xét: {user.name}")
+        st.caption(f"Người xem xét: {fmt.plain(user.name)}")
         return f"{user.name} ({user.user})"
     if st.session_state.get("user"):
-        st.caption(f"Người xem xét: {st.session_state['user']}")
+        st.caption(f"Người xem xét: {fmt.plain(st.session_state['user'])}")
         return st.session_state["user"]
     return st.text_input("Người xem xét", key=key, placeholder="họ và tên",
                          help="Ghi vào quyết định cùng thời điểm; để trống thì ghi là “ẩn danh”.")
@@ -57,10 +57,11 @@ y0, y1 = years[0], years[-1]
 scope = dict(unit=f.unit, from_year=y0, to_year=y1)
 subject_name = subject_names.get(f.subject) if f.subject else None
 trend = data.query("shortcoming_trend", subject=f.subject, **scope)
-st.caption(f"{unit_name} và các đơn vị trực thuộc · {y0}–{y1}" + (f" · {subject_name.lower()}" if subject_name else "")
-           + " (đổi đơn vị, năm, đối tượng ở thanh bên)")
+st.caption(f"{fmt.plain(unit_name)} và các đơn vị trực thuộc · {y0}–{y1}"
+           + (f" · {subject_name.lower()}" if subject_name else "") + " (đổi đơn vị, năm, đối tượng ở thanh bên)")
 if trend.empty:
-    view.empty(f"Không có hạn chế, khuyết điểm nào được ghi nhận cho {unit_name} trong các năm {y0}–{y1}.",
+    view.empty(f"Không có hạn chế, khuyết điểm nào được ghi nhận cho {fmt.plain(unit_name)} trong các năm "
+               f"{y0}–{y1}.",
                "Chọn đơn vị cấp trên hoặc khoảng năm khác ở thanh bên, hoặc nạp tệp hạn chế, khuyết điểm.")
     st.stop()
 
@@ -146,10 +147,10 @@ elif section == "lap_lai":
     for start in range(0, len(cards), 4):
         for col, c in zip(st.columns(4), cards[start:start + 4]):
             with col.container(border=True):
-                st.markdown(f"**{c['year']}** · {c['unit']}")
-                st.write(c["text"])
-                st.caption(f"{c['category']} · {c['status']}")
-                st.caption(c["why"])
+                st.markdown(f"**{c['year']}** · {fmt.plain(c['unit'])}")
+                st.markdown(fmt.plain(c["text"]))
+                st.caption(f"{fmt.plain(c['category'])} · {fmt.plain(c['status'])}")
+                st.caption(fmt.plain(c["why"]))
     downloads.table(lambda: sv.chain_export(chain), "chuoi_han_che", {**filters, "Chuỗi": options[chain_id]},
                     key="dl_chain", title="Lời văn từng năm của chuỗi hạn chế", sheet="Chuỗi")
     later = cards[1:]
@@ -176,7 +177,7 @@ elif section == "don_vi":
                                 format_func=lambda c: names.get(c, c),
                                 help="Các đơn vị có hạn chế trong phạm vi đã chọn, chuỗi dài nhất trước")
     tl = data.query("shortcoming_timeline", unit=code, subject=f.subject, from_year=y0, to_year=y1)
-    st.subheader(f"Hạn chế của {names[code]} theo năm và nhóm")
+    st.subheader(f"Hạn chế của {fmt.plain(names[code])} theo năm và nhóm")
     st.caption("Tính cả đơn vị trước khi sáp nhập, đổi tên. " + sv.TIMELINE_LEGEND)
     grid = sv.timeline_table(tl, years)
     colors = sv.timeline_colors(tl, years)

@@ -18,8 +18,8 @@ if f.unit is None or units.empty:
     st.stop()
 
 me = units.set_index("unit_code").loc[f.unit]
-st.title(me["name"])
-facts = [me["tree_level_name"] or "", me["kind"] if isinstance(me["kind"], str) else ""]
+st.title(fmt.plain(me["name"]))
+facts = [fmt.plain(me["tree_level_name"]), fmt.plain(me["kind"]) if isinstance(me["kind"], str) else ""]
 life = fmt.year_span(me["first_year"], me["last_year"])
 if life:
     facts.append(f"hoạt động {life}")
@@ -57,7 +57,7 @@ if not lineage.empty:
 st.subheader("Xếp loại của đơn vị (tập thể)")
 own = data.query("unit_collective_ratings", unit=f.unit, from_year=years[0], to_year=years[-1])
 if own.empty:
-    view.empty(f"Không có kết quả xếp loại tập thể của {me['name']} trong các năm {years[0]}–{years[-1]}.")
+    view.empty(f"Không có kết quả xếp loại tập thể của {fmt.plain(me['name'])} trong các năm {years[0]}–{years[-1]}.")
 else:
     own_years = sorted(set(int(y) for y in own["year"]))
     export_rows.plot(charts.collective_levels(own, level_names, subject_names, own_years), "own",
@@ -92,8 +92,8 @@ if f.subject:
 shown_subjects = {c: n for c, n in subject_names.items() if c in set(dist["subject"])}
 if dist.empty:
     what = f" ({subject_names[f.subject].lower()})" if f.subject else ""
-    view.empty(f"Không có số liệu xếp loại đảng viên, tổ chức trực thuộc{what} của {me['name']} trong các năm "
-               f"{years[0]}–{years[-1]}.")
+    view.empty(f"Không có số liệu xếp loại đảng viên, tổ chức trực thuộc{what} của {fmt.plain(me['name'])} trong "
+               f"các năm {years[0]}–{years[-1]}.")
 else:
     span = [y for y in years if y in set(dist["year"]) or (
         (pd.isna(me["first_year"]) or y >= me["first_year"]) and (pd.isna(me["last_year"]) or y <= me["last_year"]))]
@@ -116,7 +116,7 @@ else:
 st.subheader("Hạn chế, khuyết điểm")
 sc = data.query("unit_shortcomings", unit=f.unit, from_year=years[0], to_year=years[-1])
 if sc.empty:
-    view.empty(f"Không có hạn chế, khuyết điểm nào được ghi nhận cho {me['name']} trong các năm "
+    view.empty(f"Không có hạn chế, khuyết điểm nào được ghi nhận cho {fmt.plain(me['name'])} trong các năm "
                f"{years[0]}–{years[-1]}.")
 else:
     st.dataframe(pd.DataFrame({
@@ -132,7 +132,8 @@ else:
 st.subheader("Gợi ý kiểm điểm của cấp trên")
 sg = data.query("unit_suggestions", unit=f.unit, from_year=years[0], to_year=years[-1])
 if sg.empty:
-    view.empty(f"Cấp trên không gửi gợi ý kiểm điểm nào cho {me['name']} trong các năm {years[0]}–{years[-1]}.")
+    view.empty(f"Cấp trên không gửi gợi ý kiểm điểm nào cho {fmt.plain(me['name'])} trong các năm "
+               f"{years[0]}–{years[-1]}.")
 else:
     st.dataframe(pd.DataFrame({"Năm": sg["year"].astype(str), "Nội dung": sg["text"]}), hide_index=True,
                  column_config={"Nội dung": st.column_config.TextColumn(width="large")})

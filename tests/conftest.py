@@ -61,6 +61,21 @@ def sc_db(tmp_path_factory) -> Path:
     return standing_committee_data.build(tmp_path_factory.mktemp("son_ha"))
 
 
+# Text a user could load as a unit's, member's or shortcoming's name, and as a file's name: Markdown that, if read as
+# Markdown, would make every viewer's browser fetch an image and show a link (tests/pages/test_names_as_text.py).
+HOSTILE_TAG = (' ![i](http://example.invalid/track.png) [bấm](http://example.invalid/link) '
+               '<img src="http://example.invalid/h.png"> :red[đỏ] **đậm** $x$')
+HOSTILE_FILE_TAG = " ![i](anh.png) [x](y)"
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory) -> Path:
+    """The hand-counted province with HOSTILE_TAG after every name and HOSTILE_FILE_TAG in its files' names."""
+    from tests import standing_committee_data
+    return standing_committee_data.build(tmp_path_factory.mktemp("ten_doc_hai"), tag=HOSTILE_TAG,
+                                         file_tag=HOSTILE_FILE_TAG)
+
+
 @pytest.fixture(scope="session")
 def seed004_db(tmp_path_factory) -> Path:
     """The seed-004 district, Huyện ủy Bảo Lâm 2018–2022, from data/sample."""

@@ -80,13 +80,18 @@ EXPECTED = {
 }
 
 
-def build(directory: Path, name: str = "son_ha.duckdb") -> Path:
-    """Write the input files into `directory` and load them into a new warehouse; return its path."""
+def build(directory: Path, name: str = "son_ha.duckdb", tag: str = "", file_tag: str = "") -> Path:
+    """Write the input files into `directory` and load them into a new warehouse; return its path.
+
+    `tag` is appended to every text a user loads — units' names, shortcomings' wordings and groups, suggestions, and
+    members' names (then given) — and `file_tag` to the files' names: the province with hostile names
+    (tests/pages/test_names_as_text.py). The numbers stay those counted by hand."""
     from etl.loader import load_files
 
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / name
-    files = [write_csv(directory / "don_vi.csv", [UNITS_HEADER, *UNITS])]
+    units = [[r[0], r[1] + tag, *r[2:]] for r in UNITS]
+    files = [write_csv(directory / f"don_vi{file_tag}.csv", [UNITS_HEADER, *units])]
     rows = [["Năm", "Mã đảng viên", "Họ và tên", "Mã chi bộ", "Xếp loại"]]
     for year, by_chi_bo in MEMBERS.items():
         for chi_bo, counts in by_chi_bo.items():
@@ -94,16 +99,18 @@ def build(directory: Path, name: str = "son_ha.duckdb") -> Path:
             for label, n in zip(LABELS, counts):
                 for _ in range(n):
                     i += 1
-                    rows.append([year, f"{chi_bo}-{year}-{i}", "", chi_bo, label])
+                    rows.append([year, f"{chi_bo}-{year}-{i}", f"Đảng viên {i}{tag}" if tag else "", chi_bo, label])
     for year, chi_bo, label in NOT_RATED:
         rows.append([year, f"{chi_bo}-{year}-nr", "", chi_bo, label])
-    files.append(write_csv(directory / "dang_vien.csv", rows))
-    files.append(write_csv(directory / "tap_the.csv", [
+    files.append(write_csv(directory / f"dang_vien{file_tag}.csv", rows))
+    files.append(write_csv(directory / f"tap_the{file_tag}.csv", [
         ["Năm", "Mã đơn vị", "Đối tượng", "Tự xếp loại", "Xếp loại", "Điểm"], *[list(r) for r in COLLECTIVE]]))
-    files.append(write_csv(directory / "han_che.csv", [
-        ["Năm", "Mã đơn vị", "Đối tượng", "Nội dung", "Nhóm", "Kết quả khắc phục"], *[list(r) for r in SHORTCOMINGS]]))
-    files.append(write_csv(directory / "goi_y.csv", [["Năm", "Mã đơn vị", "Nội dung"], *[list(r) for r in SUGGESTIONS]]))
-    files.append(write_csv(directory / "sap_nhap.csv", [
+    files.append(write_csv(directory / f"han_che{file_tag}.csv", [
+        ["Năm", "Mã đơn vị", "Đối tượng", "Nội dung", "Nhóm", "Kết quả khắc phục"],
+        *[[y, u, s, text + tag, group + tag, done] for y, u, s, text, group, done in SHORTCOMINGS]]))
+    files.append(write_csv(directory / f"goi_y{file_tag}.csv", [
+        ["Năm", "Mã đơn vị", "Nội dung"], *[[y, u, text + tag] for y, u, text in SUGGESTIONS]]))
+    files.append(write_csv(directory / f"sap_nhap{file_tag}.csv", [
         ["Năm", "Mã đơn vị cũ", "Mã đơn vị mới", "Hình thức", "Tỷ lệ"], *[list(r) for r in LINEAGE]]))
     res = load_files(files, db)
     if res.exit_code != 0:

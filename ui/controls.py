@@ -145,9 +145,9 @@ def sidebar() -> state.Filters:
                          on_change=_on_unit,
                          help="Các trang hiển thị số liệu của đơn vị này, tính cả các đơn vị trực thuộc.")
             if text and found == 0:
-                st.caption(f"Không tìm thấy đơn vị nào khớp với “{text}”.")
+                st.caption(f"Không tìm thấy đơn vị nào khớp với “{fmt.plain(text)}”.")
             elif text:
-                st.caption(f"{fmt.number(found)} đơn vị khớp với “{text}”"
+                st.caption(f"{fmt.number(found)} đơn vị khớp với “{fmt.plain(text)}”"
                            + (f"; danh sách hiện {fmt.number(MAX_LISTED)} đơn vị đầu — gõ thêm để thu hẹp."
                               if found > MAX_LISTED else "."))
             elif found > MAX_LISTED:
@@ -155,7 +155,7 @@ def sidebar() -> state.Filters:
                            f"{fmt.number(found)} đơn vị) — gõ tên hoặc mã để tìm đơn vị khác.")
             path = shares.ancestors(units, f.unit)
             if len(path) > 1:
-                st.caption(" › ".join(n for _, n in path[:-1]))
+                st.caption(" › ".join(fmt.plain(n) for _, n in path[:-1]))
         years = list(opts.years)
         if len(years) > 1:
             # value= (a pair) makes it a range slider; on later runs a changed state is pushed into the widget

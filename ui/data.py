@@ -151,8 +151,8 @@ def demo_banner() -> None:
     meta = info()
     if "demo" in meta:
         note = meta["demo"] if len(meta["demo"]) > 3 else "Dữ liệu minh họa"
-        st.info(f"**{note}** — kho này dùng để xem thử cách dùng ứng dụng; các con số không dùng để báo cáo.",
-                icon=":material/science:")
+        st.info(f"**{fmt.plain(note)}** — kho này dùng để xem thử cách dùng ứng dụng; các con số không dùng để "
+                "báo cáo.", icon=":material/science:")
 
 
 def updated_at() -> str:

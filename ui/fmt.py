@@ -1,10 +1,12 @@
-"""Vietnamese formatting of numbers, shares and dates: "2.208", "18,5%", "+1,2 điểm %", "02/02/2023".
+"""Vietnamese formatting of numbers, shares and dates: "2.208", "18,5%", "+1,2 điểm %", "02/02/2023"; and loaded text
+(names of units, members, files …) made safe to write into Markdown (`plain`).
 
 Plain functions, no Streamlit: pages and charts call them, tests call them directly.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -86,3 +88,36 @@ def year_span(first, last) -> str:
     if la:
         return f"đến {la}"
     return ""
+
+
+# ───────────── loaded text inside Markdown ─────────────
+# Streamlit reads Markdown in st.markdown / caption / write / info … / title / subheader, in widget and button labels,
+# expander and tab labels, metric labels, radio and segmented-control options and help tooltips: a unit named
+# "X ![i](http://…/track.png)" there made every viewer's browser fetch that address. Any ASCII punctuation mark may be
+# escaped with a backslash (CommonMark 2.4); escaped here are those that can start something anywhere in a line —
+# emphasis (* _), code (`), links and images ([ ]), raw HTML and <autolinks> (<), strikethrough (~), tables (|), math
+# ($), Streamlit's :color[…] ([) — and those that only count where a line starts (# > - + and "1." or "1)": a heading,
+# a quote, a list). "_" between two letters or digits cannot emphasize and stays (file names such as
+# so_luong_2021.csv read as they are); ( ) . , ' " ! stay too (names are full of them).
+# Three things are found in the text after the Markdown is read, where a backslash no longer counts: bare addresses
+# made links (http://…, www.…, a@b.vn) and Streamlit's :material/…: icons. An invisible WORD JOINER (U+2060) after
+# each ":", after "www" and before "@" breaks them and shows nothing.
+_MD_ESCAPE = re.compile(r"[\\`*\[\]<~|$]|(?<![^\W_])_|_(?![^\W_])")
+_MD_FOUND_AFTER = re.compile(r"(:)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+_MD_LINE_START = re.compile(r"^([#>+-]|\d+(?=[.)]))")
+JOINER = "\u2060"
+
+
+def plain(text) -> str:
+    """Loaded text (a unit's, a member's or a file's name, a shortcoming's wording …) to write into Markdown: shown as
+    typed, never read as Markdown. One line without spaces around it (a line break would start a new block, four
+    leading spaces a code block); None → ""."""
+    if text is None or _missing(text):
+        return ""
+    s = _MD_ESCAPE.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split("\n")).replace("\r", " ").strip())
+    s = _MD_FOUND_AFTER.sub(lambda m: (m.group(1) or "") + JOINER, s)
+    m = _MD_LINE_START.match(s)
+    if m:
+        lead = m.group(1)
+        s = (lead + "\\" if lead[0].isdigit() else "\\" + lead) + s[m.end():]
+    return s

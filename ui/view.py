@@ -6,7 +6,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from ui import controls, html, state
+from ui import controls, fmt, html, state
 from ui.shares import Card
 from ui.style import level_cell_css
 
@@ -23,8 +23,9 @@ def chart(fig, key: str | None = None, **kwargs):
 
 
 def unit_link(code: str, name: str, icon: str = ":material/account_tree:", help: str | None = None) -> None:
-    """The unit's name as a link to its profile (same session, the other filters kept)."""
-    st.page_link(state.PROFILE_PAGE, label=name, icon=icon, query_params={state.KEY_UNIT: code},
+    """The unit's name as a link to its profile (same session, the other filters kept). `name` is shown as typed (the
+    label would read Markdown: ui/fmt.plain)."""
+    st.page_link(state.PROFILE_PAGE, label=fmt.plain(name), icon=icon, query_params={state.KEY_UNIT: code},
                  help=help or "Mở hồ sơ đơn vị")
 
 
@@ -47,7 +48,7 @@ def breadcrumb(path: list[tuple[str, str]], key: str) -> None:
         st.markdown(":material/account_tree:")
         for i, (code, name) in enumerate(path):
             last = i == len(path) - 1
-            st.button(name, key=f"{key}_{code}", type="tertiary", disabled=last,
+            st.button(fmt.plain(name), key=f"{key}_{code}", type="tertiary", disabled=last,
                       on_click=controls.set_unit, args=(code,),
                       help=None if last else "Về đơn vị này")
             if not last:

@@ -48,3 +48,22 @@ def test_year_spans():
     assert fmt.year_span(2025, None) == "từ 2025"
     assert fmt.year_span(pd.NA, 2024) == "đến 2024"
     assert fmt.year_span(None, None) == ""
+
+
+def test_loaded_text_is_written_into_markdown_as_typed():
+    """fmt.plain: nothing of a name can start Markdown (an image, a link, emphasis, HTML, a heading or a list, math,
+    Streamlit's :color[…] and :material/…:), and ordinary names read as they are."""
+    j = fmt.JOINER
+    assert fmt.plain("X ![i](http://example.invalid/t.png)") == f"X !\\[i\\](http:{j}//example.invalid/t.png)"
+    assert fmt.plain("<img src=x> **b** _i_ `c` ~~s~~ $m$ a|b") == \
+        "\\<img src=x> \\*\\*b\\*\\* \\_i\\_ \\`c\\` \\~\\~s\\~\\~ \\$m\\$ a\\|b"
+    assert fmt.plain(":red[đỏ] :material/lock:") == f":{j}red\\[đỏ\\] :{j}material/lock:{j}"
+    assert fmt.plain("www.x.vn a@b.vn") == f"www{j}.x.vn a{j}@b.vn"
+    for start, escaped in (("# A", "\\# A"), ("> A", "\\> A"), ("- A", "\\- A"), ("+ A", "\\+ A"),
+                           ("1. A", "1\\. A"), ("12) A", "12\\) A")):
+        assert fmt.plain(start) == escaped
+    assert fmt.plain("  dòng 1\ndòng 2  ") == "dòng 1 dòng 2"                  # one line, no code block
+    for name in ("Chi bộ thôn 1 (X1)", "Đảng bộ Khối Cơ quan - Doanh nghiệp", "so_luong_2021.csv", "Lần nạp #7",
+                 "Nguyễn Thị Ánh, 2.208 đảng viên"):
+        assert fmt.plain(name) == name
+    assert fmt.plain(None) == "" and fmt.plain(float("nan")) == ""
