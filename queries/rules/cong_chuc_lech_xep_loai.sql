@@ -4,9 +4,10 @@
 -- severity: can_xem_xet
 -- document: Kế hoạch năm 2017 của Đảng ủy phường Hương Xuân (tài liệu 001, mục III.1.4: kết quả phân loại đảng viên
 --   phải thống nhất với kết quả phân loại cán bộ công chức); 21-HD/BTCTW. Trường hợp đảng viên HTXS mà chính quyền thấp
---   hơn thuộc quy tắc cong_chuc_htxs_khong_htxs.
+--   hơn thuộc quy tắc cong_chuc_htxs_khong_htxs; chính quyền KHTNV mà đảng viên trên KHTNV thuộc quy tắc
+--   cong_chuc_khtnv_dang_tren_khtnv (16-HD, 21-HD: vi phạm).
 -- description: Member records whose party level and civil-service level are both known and differ, except a party
---   HTXS with a lower civil rating (its own rule).
+--   HTXS with a lower civil rating and a civil KHTNV with a party rating above KHTNV (their own rules).
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
@@ -21,5 +22,5 @@ JOIN levels lp ON lp.level = m.level
 JOIN levels lc ON lc.level = m.civil_level
 LEFT JOIN units u ON u.unit_code = m.chi_bo_code
 WHERE m.year BETWEEN $first_year AND $last_year AND m.level <> m.civil_level
-  AND NOT (m.level = 1 AND m.civil_level > 1)
+  AND NOT (m.level = 1 AND m.civil_level > 1) AND NOT (m.civil_level = 4 AND m.level < 4)
 ORDER BY m.year, m.chi_bo_code, m.member_key;

@@ -1,10 +1,11 @@
 -- rule: diem_duoi_khung
 -- title: Điểm đánh giá thấp hơn khung điểm của mức được xếp
 -- years: 2014-2017, 2025-
--- severity: vi_pham
--- document: 27-HD/BTCTW (25/9/2014) và kế hoạch năm 2017 của Đảng ủy phường Hương Xuân (tài liệu 001, mục III.2.3:
---   từ 90 điểm "Trong sạch, vững mạnh", 70 đến dưới 90 "Hoàn thành tốt", 50 đến dưới 70 "Hoàn thành", dưới 50 "Yếu
---   kém"); 366-QĐ/TW (30/8/2025) với 43-HD/BTCTW (thang 100 điểm = 30 + 70): HTXS từ 90 điểm, HTT từ 70 đến dưới 90,
+-- severity: can_xem_xet 2014-2017; vi_pham 2025-
+-- document: Năm 2014–2017: khung điểm đọc trong kế hoạch năm 2017 của Đảng ủy phường Hương Xuân theo 27-HD/BTCTW
+--   (tài liệu 001, mục III.2.3: từ 90 điểm "Trong sạch, vững mạnh", 70 đến dưới 90 "Hoàn thành tốt", 50 đến dưới 70
+--   "Hoàn thành", dưới 50 "Yếu kém") — văn bản của một địa phương, chưa đối chiếu nguyên văn 27-HD: cần xem xét. Từ
+--   2025: 366-QĐ/TW (30/8/2025) với 43-HD/BTCTW (thang 100 điểm = 30 + 70): HTXS từ 90 điểm, HTT từ 70 đến dưới 90,
 --   HTNV từ 50 đến dưới 70, dưới 50 điểm là KHTNV.
 -- description: Member and collective records with a score rated at a level whose minimum score they do not reach
 --   (a score under the HTNV minimum rated above KHTNV included). A score that reaches a higher level's band is rule

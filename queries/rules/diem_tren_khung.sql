@@ -2,7 +2,8 @@
 -- title: Điểm đánh giá đạt khung điểm của mức cao hơn mức được xếp
 -- years: 2014-2017, 2025-
 -- severity: can_xem_xet
--- document: Khung điểm của 27-HD/BTCTW (tài liệu 001, mục III.2.3) và 366-QĐ/TW (30/8/2025) với 43-HD/BTCTW. 27-HD
+-- document: Khung điểm của 27-HD/BTCTW như kế hoạch năm 2017 của Đảng ủy phường Hương Xuân ghi (tài liệu 001, mục
+--   III.2.3; văn bản của một địa phương) và 366-QĐ/TW (30/8/2025) với 43-HD/BTCTW. 27-HD
 --   cho phép xếp thấp hơn khung điểm khi chưa đủ điều kiện khác của mức cao ("đạt từ 90 điểm trở lên nhưng chưa đạt
 --   mức Trong sạch, vững mạnh"), nên đây là trường hợp cần xem xét lý do, không phải vi phạm.
 -- description: Member and collective records with a score that reaches the minimum of a level better than the one

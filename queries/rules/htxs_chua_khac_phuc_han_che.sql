@@ -1,10 +1,11 @@
 -- rule: htxs_chua_khac_phuc_han_che
 -- title: Tập thể xếp HTXS nhưng hạn chế, khuyết điểm chỉ ra năm trước còn ghi chưa hoặc đang khắc phục
 -- years: 2025-
--- severity: can_xem_xet
+-- severity: vi_pham
 -- document: 366-QĐ/TW (30/8/2025): xếp "Hoàn thành xuất sắc nhiệm vụ" phải khắc phục 100% hạn chế, khuyết điểm đã
---   được chỉ ra. Tình trạng khắc phục trong dữ liệu là tình trạng ghi trong tệp đã nạp, có thể chưa cập nhật: cần
---   xem xét.
+--   được chỉ ra. Đơn vị tự ghi hạn chế chưa hoặc đang khắc phục mà vẫn xếp HTXS: vi phạm — cùng mức với truy vấn
+--   shortcoming_366 (trạng thái vi_pham khi có hạn chế được báo cáo chưa khắc phục); hạn chế tái diễn hoặc không báo
+--   cáo kết quả khắc phục chỉ là cần xem xét ở truy vấn đó, không thuộc quy tắc này.
 -- description: Collective ratings at HTXS in a year while shortcomings recorded for the same unit the year before
 --   (same subject, or no subject given) have remedy status chua_khac_phuc or dang_khac_phuc.
 -- years_read: previous    (compares with the year before)

@@ -1,10 +1,11 @@
 -- rule: phieu_bieu_quyet
 -- title: Số phiếu tán thành không đạt tỷ lệ cần thiết cho mức xếp loại đảng viên
 -- years: 2014-
--- severity: vi_pham 2014-2017; can_xem_xet 2018-
+-- severity: can_xem_xet
 -- document: Kế hoạch năm 2017 của Đảng ủy phường Hương Xuân theo 27-HD/BTCTW (tài liệu 001, mục III.1.3) và hướng dẫn
 --   năm 2011: đảng viên HTXS phải có trên 2/3 số đảng viên chính thức bỏ phiếu tán thành, các mức khác trên 1/2; đảng
---   viên dự bị không biểu quyết. Từ 2018 chưa tìm thấy quy định về tỷ lệ phiếu ([U]): cần xem xét.
+--   viên dự bị không biểu quyết. Ngưỡng đọc trong kế hoạch của một địa phương, chưa đối chiếu văn bản trung ương; từ
+--   2018 chưa tìm thấy quy định về tỷ lệ phiếu ([U]): mọi năm đều ở mức cần xem xét.
 -- description: Member records with "Số phiếu tán thành" and "Số đảng viên chính thức" where the votes for the level
 --   given are not above the configured share of official members (ty_le_htxs for HTXS, ty_le_khac for the others).
 -- param: first_year int required — năm đầu của khoảng áp dụng

@@ -1,9 +1,10 @@
 -- rule: tap_the_lanh_dao_ky_luat_21hd
 -- title: Tập thể lãnh đạo có người đứng đầu bị kỷ luật từ cảnh cáo trở lên nhưng không xếp KHTNV
--- years: 2019-2024
--- severity: vi_pham 2019-2022; can_xem_xet 2023-2024
--- document: 21-HD/BTCTW (18/10/2019): tập thể lãnh đạo, quản lý có thành viên bị kỷ luật từ cảnh cáo trở lên thì
---   xếp loại "Không hoàn thành nhiệm vụ". Năm 2023–2024 (124-QĐ/TW, 25-HD) chưa đối chiếu ngưỡng hình thức: cần xem xét.
+-- years: 2019-2022
+-- severity: vi_pham
+-- document: 21-HD/BTCTW (18/10/2019): tập thể lãnh đạo, quản lý "có thành viên của tập thể lãnh đạo, quản lý bị xử lý
+--   kỷ luật từ cảnh cáo trở lên (một vi phạm bị xử lý kỷ luật chỉ tính một lần khi xếp loại)" thì xếp loại "Không hoàn
+--   thành nhiệm vụ". Từ 2023 mọi hình thức kỷ luật đều tính: quy tắc tap_the_lanh_dao_ky_luat_124 và _366.
 -- description: Collective ratings of leadership collectives (tap_the_lanh_dao, cap_uy) above KHTNV while a member
 --   record heading that unit ("Đơn vị lãnh đạo") was disciplined with a form matching the config pattern hinh_thuc
 --   (cảnh cáo or above). The form of a discipline known only from the collective's own flag is not known, so that flag

@@ -3,13 +3,16 @@
 -- years: 2025-
 -- severity: vi_pham
 -- document: 366-QĐ/TW (30/8/2025) với 43-HD/BTCTW: tập thể lãnh đạo, quản lý có thành viên bị kỷ luật từ khiển
---   trách trở lên thì xếp loại "Không hoàn thành nhiệm vụ".
+--   trách trở lên thì xếp loại "Không hoàn thành nhiệm vụ"; trường hợp tự phát hiện và chủ động khắc phục do cấp có
+--   thẩm quyền xem xét (quy tắc tap_the_lanh_dao_ky_luat_tu_phat_hien, như dv_ky_luat_366_tu_phat_hien).
 -- description: Collective ratings of leadership collectives (tap_the_lanh_dao, cap_uy) above KHTNV while a member
 --   record heading that unit ("Đơn vị lãnh đạo") was disciplined in the year (khiển trách is the lightest party
---   discipline, so any discipline counts). A collective known to have a disciplined member only from its own flag is
+--   discipline, so any discipline counts) with a discipline form that does not say the violation was self-detected
+--   (pattern tu_phat_hien of the config). A collective known to have a disciplined member only from its own flag is
 --   rule tap_the_lanh_dao_co_ky_luat_chua_ro.
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
+-- param: tu_phat_hien text required — biểu thức nhận ra "tự phát hiện, khắc phục" trong hình thức kỷ luật (không dấu)
 -- columns: year, unit_code, subject, subject_key, detail, basis, load_id, source_sheet, source_row
 WITH rated AS (
     SELECT c.*, l.short FROM collective_ratings c JOIN levels l ON l.level = c.level
@@ -22,6 +25,7 @@ heads AS (
                       ', ' ORDER BY member_key) AS who
     FROM member_ratings
     WHERE disciplined AND led_unit_code IS NOT NULL AND year BETWEEN $first_year AND $last_year
+      AND NOT coalesce(regexp_matches(vkey(discipline_form), $tu_phat_hien), false)
     GROUP BY ALL
 )
 SELECT r.year, r.unit_code, r.subject, r.unit_code AS subject_key,

@@ -110,6 +110,18 @@ case("dv_ky_luat_366_tu_phat_hien", "KL3",
      Data(grassroots("KL3"), [m(2025, "KL3-a", "KL3-C1", "HTT", form="Khiển trách"),
                               m(2025, "KL3-b", "KL3-C1", "KHTNV", form="Khiển trách (tự phát hiện)")]),
      [(2025, member("KL3-a"), "can_xem_xet")])
+case("dv_ky_luat_124", "KL4",
+     Data(grassroots("KL4"), [m(2023, "KL4-a", "KL4-C1", "HTT", form="Khiển trách"),
+                              m(2024, "KL4-b", "KL4-C1", "HT", disc="có")]),
+     Data(grassroots("KL4"), [m(2023, "KL4-a", "KL4-C1", "HTT", form="Khiển trách (tự phát hiện, đã khắc phục)"),
+                              m(2024, "KL4-b", "KL4-C1", "KHTNV", form="Cảnh cáo")]),
+     [(2023, member("KL4-a"), "vi_pham"), (2024, member("KL4-b"), "vi_pham")])
+case("dv_ky_luat_124_tu_phat_hien", "KL5",
+     Data(grassroots("KL5"), [m(2024, "KL5-a", "KL5-C1", "HTT", form="Khiển trách - chủ động báo cáo, khắc phục")]),
+     Data(grassroots("KL5"), [m(2024, "KL5-a", "KL5-C1", "HTT", form="Khiển trách"),
+                              m(2022, "KL5-b", "KL5-C1", "HTT", form="Khiển trách (tự phát hiện)"),
+                              m(2024, "KL5-c", "KL5-C1", "KHTNV", form="Khiển trách (tự phát hiện)")]),
+     [(2024, member("KL5-a"), "can_xem_xet")])
 
 # ── chi bộ and đảng bộ against their members and subordinate organizations (21-HD) ──
 case("to_chuc_chi_bo_thieu_ty_le_dang_vien", "TL1",
@@ -177,14 +189,15 @@ case("tap_the_lanh_dao_ky_luat_21hd", "TK2",
           [m(2021, "TK2-h", "TK2-C1", "KHTNV", form="Khiển trách", led="TK2"),
            m(2022, "TK2-h", "TK2-C1", "KHTNV", form="Cảnh cáo", led="TK2")],
           [c(2021, "TK2", "cap_uy", "HT"), c(2022, "TK2", "cap_uy", "KHTNV")]),
-     [(2021, "TK2", "vi_pham"), (2023, "TK2", "can_xem_xet")])
+     [(2021, "TK2", "vi_pham")])   # 2023 (124-QĐ/TW: any form counts) is rule tap_the_lanh_dao_ky_luat_124
 case("tap_the_lanh_dao_ky_luat_366", "TK3",
      Data([*grassroots("TK3"), leadership("TK3-L", "TK3")],
           [m(2025, "TK3-h", "TK3-C1", "KHTNV", form="Khiển trách", led="TK3-L")],
           [c(2025, "TK3-L", "tap_the_lanh_dao", "HTT")]),
-     Data([*grassroots("TK3"), leadership("TK3-L", "TK3")],
-          [m(2025, "TK3-h", "TK3-C1", "KHTNV", form="Khiển trách", led="TK3-L")],
-          [c(2025, "TK3-L", "tap_the_lanh_dao", "KHTNV")]),
+     Data([*grassroots("TK3"), leadership("TK3-L", "TK3"), leadership("TK3-M", "TK3")],
+          [m(2025, "TK3-h", "TK3-C1", "KHTNV", form="Khiển trách", led="TK3-L"),
+           m(2025, "TK3-k", "TK3-C1", "HTT", form="Khiển trách (tự phát hiện, chủ động khắc phục)", led="TK3-M")],
+          [c(2025, "TK3-L", "tap_the_lanh_dao", "KHTNV"), c(2025, "TK3-M", "tap_the_lanh_dao", "HTT")]),
      [(2025, "TK3-L", "vi_pham")])
 case("tap_the_lanh_dao_co_ky_luat_chua_ro", "TK4",
      Data([*grassroots("TK4"), leadership("TK4-L", "TK4")], collectives=[
@@ -193,6 +206,36 @@ case("tap_the_lanh_dao_co_ky_luat_chua_ro", "TK4",
          c(2020, "TK4-L", "tap_the_lanh_dao", "KHTNV", disc="có"), c(2021, "TK4-L", "tap_the_lanh_dao", "HTT"),
          c(2018, "TK4-L", "tap_the_lanh_dao", "HTT", disc="có")]),
      [(2020, "TK4-L", "can_xem_xet")])
+case("tap_the_lanh_dao_ky_luat_124", "TK5",
+     Data([*grassroots("TK5"), leadership("TK5-L", "TK5")],
+          [m(2024, "TK5-h", "TK5-C1", "KHTNV", form="Khiển trách", led="TK5-L")],
+          [c(2024, "TK5-L", "tap_the_lanh_dao", "HTT")]),
+     Data([*grassroots("TK5"), leadership("TK5-L", "TK5")],
+          [m(2024, "TK5-h", "TK5-C1", "HTT", form="Khiển trách (tự phát hiện, đã khắc phục)", led="TK5-L"),
+           m(2022, "TK5-h", "TK5-C1", "KHTNV", form="Khiển trách", led="TK5-L")],
+          [c(2024, "TK5-L", "tap_the_lanh_dao", "HTT"), c(2022, "TK5-L", "tap_the_lanh_dao", "HTT")]),
+     [(2024, "TK5-L", "vi_pham")])
+case("tap_the_lanh_dao_ky_luat_tu_phat_hien", "TK6",
+     Data([*grassroots("TK6"), leadership("TK6-L", "TK6")],
+          [m(2023, "TK6-h", "TK6-C1", "HTT", form="Khiển trách (tự phát hiện)", led="TK6-L"),
+           m(2025, "TK6-h", "TK6-C1", "HTT", form="Khiển trách (tự phát hiện)", led="TK6-L")],
+          [c(2023, "TK6-L", "tap_the_lanh_dao", "HTT"), c(2025, "TK6-L", "tap_the_lanh_dao", "HT")]),
+     Data([*grassroots("TK6"), leadership("TK6-L", "TK6")],
+          [m(2023, "TK6-h", "TK6-C1", "HTT", form="Khiển trách (tự phát hiện)", led="TK6-L"),
+           m(2025, "TK6-h", "TK6-C1", "HTT", form="Khiển trách (tự phát hiện)", led="TK6-L"),
+           m(2025, "TK6-k", "TK6-C1", "HTT", form="Cảnh cáo", led="TK6-L")],
+          [c(2023, "TK6-L", "tap_the_lanh_dao", "KHTNV"), c(2025, "TK6-L", "tap_the_lanh_dao", "HT")]),
+     [(2023, "TK6-L", "can_xem_xet"), (2025, "TK6-L", "can_xem_xet")])
+case("tap_the_tren_20_don_vi_truc_thuoc_ky_luat", "TK7",
+     Data(grassroots("TK7", 4), collectives=[
+         c(2023, "TK7", "cap_uy", "HT"), c(2023, "TK7-C1", "chi_bo", "HTT", disc="có"),
+         *[c(2023, f"TK7-C{i}", "chi_bo", "HTT") for i in (2, 3, 4)]]),
+     Data(grassroots("TK7", 5), collectives=[
+         c(2023, "TK7", "cap_uy", "HT"), c(2023, "TK7-C1", "chi_bo", "HTT", disc="có"),
+         *[c(2023, f"TK7-C{i}", "chi_bo", "HTT") for i in (2, 3, 4, 5)],
+         c(2022, "TK7", "cap_uy", "HT"), c(2022, "TK7-C1", "chi_bo", "HTT", disc="có"),
+         c(2022, "TK7-C2", "chi_bo", "HTT", disc="có")]),
+     [(2023, "TK7", "can_xem_xet")])
 
 # ── leaders against the unit they head ──
 case("lanh_dao_don_vi_khtnv", "LD1",
@@ -219,7 +262,7 @@ case("diem_duoi_khung", "DK1",
      Data(grassroots("DK1"), [m(2025, "DK1-a", "DK1-C1", "HTT", score="89,5"),
                               m(2020, "DK1-g", "DK1-C1", "HTT", score="60")],
           [c(2025, "DK1", "tccsd", "HT", score="50")]),
-     [(2025, member("DK1-a"), "vi_pham"), (2025, "DK1", "vi_pham"), (2016, member("DK1-g"), "vi_pham")])
+     [(2025, member("DK1-a"), "vi_pham"), (2025, "DK1", "vi_pham"), (2016, member("DK1-g"), "can_xem_xet")])
 case("diem_tren_khung", "DK2",
      Data(grassroots("DK2"), collectives=[c(2025, "DK2", "tccsd", "HTT", score="91,5")]),
      Data(grassroots("DK2"), collectives=[c(2025, "DK2", "tccsd", "HTT", score="89,5"),
@@ -232,7 +275,7 @@ case("phieu_bieu_quyet", "PB1",
                               m(2024, "PB1-b", "PB1-C1", "HT", votes=5, official=10)]),
      Data(grassroots("PB1"), [m(2016, "PB1-a", "PB1-C1", "HTXS", votes=9, official=12),
                               m(2024, "PB1-b", "PB1-C1", "HT", votes=6, official=10)]),
-     [(2016, member("PB1-a"), "vi_pham"), (2024, member("PB1-b"), "can_xem_xet")])
+     [(2016, member("PB1-a"), "can_xem_xet"), (2024, member("PB1-b"), "can_xem_xet")])
 
 # ── party and civil-service ratings ──
 case("cong_chuc_htxs_khong_htxs", "CC1",
@@ -245,8 +288,15 @@ case("cong_chuc_lech_xep_loai", "CC2",
      Data(grassroots("CC2"), [m(2021, "CC2-a", "CC2-C1", "HTT", civil="HT"),
                               m(2021, "CC2-b", "CC2-C1", "HT", civil="HTXS")]),
      Data(grassroots("CC2"), [m(2021, "CC2-a", "CC2-C1", "HTT", civil="HTT"),
-                              m(2021, "CC2-b", "CC2-C1", "HTXS", civil="HTT")]),
+                              m(2021, "CC2-b", "CC2-C1", "HTXS", civil="HTT"),
+                              m(2021, "CC2-c", "CC2-C1", "HT", civil="KHTNV")]),
      [(2021, member("CC2-a"), "can_xem_xet"), (2021, member("CC2-b"), "can_xem_xet")])
+case("cong_chuc_khtnv_dang_tren_khtnv", "CC3",
+     Data(grassroots("CC3"), [m(2020, "CC3-a", "CC3-C1", "HTT", civil="KHTNV"),
+                              m(2024, "CC3-b", "CC3-C1", "HT", civil="Không hoàn thành nhiệm vụ")]),
+     Data(grassroots("CC3"), [m(2020, "CC3-a", "CC3-C1", "KHTNV", civil="KHTNV"),
+                              m(2020, "CC3-b", "CC3-C1", "HT", civil="HT")]),
+     [(2020, member("CC3-a"), "vi_pham"), (2024, member("CC3-b"), "can_xem_xet")])
 
 # ── people who should not have been rated ──
 case("dv_xep_loai_khi_khong_thuoc_dien", "KD1",
@@ -286,7 +336,7 @@ case("htxs_chua_khac_phuc_han_che", "HC1",
      Data(grassroots("HC1"), collectives=[c(2025, "HC1", "tccsd", "HTXS"), c(2024, "HC1", "tccsd", "HTXS")], shortcomings=[
          {"year": 2024, "unit": "HC1", "subject": "tccsd", "text": "Sinh hoạt chi bộ chưa đều", "remedy": "Đã khắc phục"},
          {"year": 2023, "unit": "HC1", "subject": "tccsd", "text": "Báo cáo chậm", "remedy": "Chưa khắc phục"}]),
-     [(2025, "HC1", "can_xem_xet")])
+     [(2025, "HC1", "vi_pham")])
 
 # ── statistical signals ──
 case("thong_ke_ty_le_htxs_tang_dot_bien", "TB1",
