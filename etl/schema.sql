@@ -71,8 +71,17 @@ CREATE TABLE IF NOT EXISTS commendation_rules (
     ratio        DOUBLE,             -- commended ≤ floor(ratio × count at `base`)
     base         VARCHAR,            -- 'htxs': the organizations rated Hoàn thành xuất sắc nhiệm vụ that year
     streak_years SMALLINT,           -- for "n năm liền" lists
-    source       VARCHAR NOT NULL
+    source       VARCHAR NOT NULL,
+    first_year   SMALLINT,           -- evaluation years the rule applies to (as quota_rules)
+    last_year    SMALLINT,
+    scope        VARCHAR,            -- 'toan_quoc' | code or name of the unit whose own rule it is (its subtree)
+    certainty    VARCHAR             -- 'R' read in a source | 'I' inferred | 'U' unverified (a reference level only)
 );
+-- (a warehouse made before these columns existed gets them here; the CSV reloads them at every write)
+ALTER TABLE commendation_rules ADD COLUMN IF NOT EXISTS first_year SMALLINT;
+ALTER TABLE commendation_rules ADD COLUMN IF NOT EXISTS last_year SMALLINT;
+ALTER TABLE commendation_rules ADD COLUMN IF NOT EXISTS scope VARCHAR;
+ALTER TABLE commendation_rules ADD COLUMN IF NOT EXISTS certainty VARCHAR;
 
 -- ───────────── organization tree ─────────────
 -- Every version of every unit as the units files give it. One code may have several versions (a rename or a move to

@@ -101,9 +101,12 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
                       none(r["guidance"]), r["level_names"], none(r["scoring"]), none(r["note"]))
                      for r in rows("regimes.csv")])
     con.execute("DELETE FROM commendation_rules")
-    con.executemany("INSERT INTO commendation_rules VALUES (?, ?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO commendation_rules (rule_id, subject, ratio, base, streak_years, source, first_year,"
+                    " last_year, scope, certainty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(r["rule_id"], r["subject"], float(r["ratio"]) if r["ratio"] else None, none(r["base"]),
-                      int(r["streak_years"]) if r["streak_years"] else None, r["source"])
+                      int(r["streak_years"]) if r["streak_years"] else None, r["source"],
+                      int(r["first_year"]) if r.get("first_year") else None,
+                      int(r["last_year"]) if r.get("last_year") else None, none(r.get("scope")), none(r.get("certainty")))
                      for r in rows("commendation_rules.csv")])
     con.execute("DELETE FROM quota_rules")
     con.executemany("INSERT INTO quota_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -3,9 +3,13 @@
 -- description: This year's organizations rated HTXS, per subject (tccsd, chi_bo) and per parent, with how many may be
 --   commended "tiêu biểu": floor(ratio × number rated HTXS) under the same parent (commendation_rules; seed 001:
 --   20% of the chi bộ rated TSVM/HTXS). five_years says whether the organization is also HTXS five years running.
+--   The rule is the one of the year (first_year..last_year) whose scope covers the unit, a local rule (scope = a unit,
+--   its subtree) before a national one; rule_id, ratio and certainty name it (U: a reference level only). No rule for
+--   the year: allowed_exemplary, ratio and source are empty.
 -- param: year int optional — năm đánh giá (mặc định: năm mới nhất)
 -- param: unit text optional — chỉ trong đơn vị này
--- columns: year, subject, parent, unit_code, unit, score, five_years, htxs_in_group, allowed_exemplary, source
+-- columns: year, subject, parent, unit_code, unit, score, five_years, htxs_in_group, allowed_exemplary, source,
+--   rule_id, ratio, certainty
 WITH p AS (
     SELECT coalesce(CAST($year AS INTEGER), (SELECT max(year) FROM collective_ratings)) AS year,
            CAST($unit AS VARCHAR) AS unit
@@ -28,16 +32,27 @@ five AS (         -- only the units rated excellent this year can have five year
     WHERE c.level = 1 AND c.year BETWEEN p.year - 4 AND p.year
       AND c.unit_code IN (SELECT unit_code FROM excellent)
     GROUP BY ALL HAVING count(DISTINCT c.year) = 5
+),
+rules AS (        -- the rule of each excellent organization: of its year, covering it, a local one first
+    SELECT e.unit_code, e.subject, r.rule_id, r.ratio, r.source, r.certainty
+    FROM excellent e
+    JOIN commendation_rules r ON r.subject = e.subject AND r.base = 'htxs'
+                             AND e.year BETWEEN coalesce(r.first_year, 0) AND coalesce(r.last_year, 9999)
+    WHERE coalesce(r.scope, 'toan_quoc') = 'toan_quoc'
+       OR e.unit_code IN (SELECT a.unit_code FROM unit_ancestors a JOIN units s ON a.ancestor_code = s.unit_code
+                          WHERE s.unit_code = r.scope OR s.name_key = vkey(r.scope))
+    QUALIFY row_number() OVER (PARTITION BY e.unit_code, e.subject
+                               ORDER BY (coalesce(r.scope, 'toan_quoc') = 'toan_quoc'), r.first_year DESC, r.rule_id) = 1
 )
 SELECT e.year::INTEGER AS year, e.subject, pu.name AS parent, e.unit_code, e.name AS unit, e.score,
        (f.unit_code IS NOT NULL) AS five_years,
        count(*) OVER (PARTITION BY e.subject, e.parent_code)::INTEGER AS htxs_in_group,
        floor(r.ratio * count(*) OVER (PARTITION BY e.subject, e.parent_code) + 1e-9)::INTEGER AS allowed_exemplary,
-       r.source
+       r.source, r.rule_id, r.ratio::DOUBLE AS ratio, r.certainty
 FROM excellent e
 LEFT JOIN units pu ON pu.unit_code = e.parent_code
 LEFT JOIN five f ON f.unit_code = e.unit_code AND f.subject = e.subject
-LEFT JOIN commendation_rules r ON r.subject = e.subject AND r.base = 'htxs'
+LEFT JOIN rules r ON r.unit_code = e.unit_code AND r.subject = e.subject
 LEFT JOIN unit_tree pt ON pt.unit_code = e.parent_code
 LEFT JOIN unit_tree et ON et.unit_code = e.unit_code
 -- names in Vietnamese order through their ranks (unit_tree.name_order: collating ~50 k names took ~50 ms)

@@ -22,6 +22,7 @@ KIND = {"tccsd": "Tổ chức cơ sở đảng", "chi_bo": "Chi bộ trực thu�
 PROPOSE = "Đề nghị"
 PERSONAL = "DỮ LIỆU CÁ NHÂN — chỉ dùng nội bộ, không công bố; mỗi lần xem, xuất được ghi nhật ký."
 OK, OVER = "Trong giới hạn", "Vượt giới hạn"
+NO_RULE = "Không có quy định tỷ lệ cho năm, đơn vị này"
 
 
 # ───────────── rules ─────────────
@@ -111,7 +112,10 @@ def candidates(cands: pd.DataFrame, selected: list[bool]) -> pd.DataFrame:
 
 def check(cands: pd.DataFrame, selected: list[bool], ratio_by_subject: dict[str, float]) -> pd.DataFrame:
     """Per parent and kind: HTXS organizations, the largest number that may be proposed (floor(ratio × HTXS)), how
-    many are proposed and whether that stays within the limit."""
+    many are proposed and whether that stays within the limit. The ratio is the one exemplary_candidates chose for the
+    group (the rule of its year and scope) when the rows carry it, else `ratio_by_subject`; a group without a rule is
+    said so. (A rule marked unverified, certainty U, says it is a reference level in its source, listed with the
+    check.)"""
     cols = ["Cấp trên", "Loại", "Số tổ chức HTXS", "Tỷ lệ tối đa (%)", "Được đề nghị tối đa", "Đang đề nghị",
             "Kết luận"]
     if cands.empty:
@@ -121,7 +125,10 @@ def check(cands: pd.DataFrame, selected: list[bool], ratio_by_subject: dict[str,
     for _, g in d.groupby("_g", sort=False):
         first = g.iloc[0]
         allowed = int(first["allowed_exemplary"]) if pd.notna(first["allowed_exemplary"]) else 0
-        ratio = ratio_by_subject.get(first["subject"])
+        if "ratio" in g.columns:
+            ratio = float(first["ratio"]) if pd.notna(first["ratio"]) else None
+        else:
+            ratio = ratio_by_subject.get(first["subject"])
         n = int(g["_sel"].sum())
         rows.append({
             "Cấp trên": first["parent"] if isinstance(first["parent"], str) else "",
@@ -130,7 +137,8 @@ def check(cands: pd.DataFrame, selected: list[bool], ratio_by_subject: dict[str,
             "Tỷ lệ tối đa (%)": round(100 * ratio, 1) if ratio is not None else math.nan,
             "Được đề nghị tối đa": allowed,
             "Đang đề nghị": n,
-            "Kết luận": OK if n <= allowed else f"{OVER}: bớt {n - allowed}",
+            "Kết luận": (NO_RULE if ratio is None and "ratio" in g.columns
+                         else OK if n <= allowed else f"{OVER}: bớt {n - allowed}"),
         })
     return pd.DataFrame(rows, columns=cols)
 

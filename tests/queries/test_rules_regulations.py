@@ -199,3 +199,37 @@ def test_124_leadership_collective_with_over_20_percent_of_its_units_disciplined
     assert "1/4 đơn vị trực thuộc (25%)" in df["detail"].iloc[0]
     # exactly 20% is not "more than 20%"
     assert findings(wh, "R8B", rule="tap_the_tren_20_don_vi_truc_thuoc_ky_luat").empty
+
+
+# ───────────── item 5: the "tiêu biểu" limit is a local rule, with years and scope as data ─────────────
+
+def test_exemplary_limit_has_the_years_and_scope_of_the_ward_plan(tmp_path):
+    """Seed 001 (kế hoạch năm 2017 của Đảng ủy phường Hương Xuân): "số tổ chức chi bộ được khen thưởng không vượt quá
+    20% tổng số các chi bộ đạt trong sạch, vững mạnh" — a rule of one ward for 2017 (certainty R there); elsewhere and
+    in other years the same share is only a configurable reference level (certainty U), and each candidate names the
+    rule it was measured against."""
+    units = [["HX", "Đảng ủy phường Hương Xuân", "Đảng bộ cơ sở", "Xã, thị trấn", "", "", ""],
+             *[[f"HX-C{i}", f"Chi bộ Hương Xuân {i}", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "HX", "", ""]
+               for i in (1, 2)],
+             ["KH", "Đảng bộ xã Khác", "Đảng bộ cơ sở", "Xã, thị trấn", "", "", ""],
+             ["KH-C1", "Chi bộ Khác 1", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "KH", "", ""]]
+    rows = [c(y, u, "chi_bo", "Trong sạch, vững mạnh" if y < 2018 else "HTXS")
+            for y in (2017, 2018) for u in ("HX-C1", "HX-C2", "KH-C1")]
+    res = load_files([write_csv(tmp_path / "don_vi.csv", [UNITS_HEADER, *units]),
+                      write_csv(tmp_path / "tap_the.csv", _rows(COLL_COLS, rows))], tmp_path / "kho.duckdb")
+    assert res.exit_code == 0
+    con = warehouse.connect_readonly(tmp_path / "kho.duckdb")
+    try:
+        got = {}
+        for year in (2017, 2018):
+            df = runner.run(con, "exemplary_candidates", {"year": year})
+            got.update({(year, r.unit_code): (r.rule_id, r.certainty, r.ratio) for r in df.itertuples()})
+        rules = runner.run(con, "commendation_rules", {}).set_index("rule_id")
+    finally:
+        con.close()
+    assert got[(2017, "HX-C1")] == ("tieu_bieu_chi_bo_huong_xuan_2017", "R", 0.2)
+    assert got[(2017, "KH-C1")] == ("tieu_bieu_chi_bo", "U", 0.2)
+    assert got[(2018, "HX-C1")] == ("tieu_bieu_chi_bo", "U", 0.2)
+    local = rules.loc["tieu_bieu_chi_bo_huong_xuan_2017"]
+    assert (local["first_year"], local["last_year"], local["scope"]) == (2017, 2017, "Đảng ủy phường Hương Xuân")
+    assert "Hương Xuân" in rules.loc["tieu_bieu_chi_bo", "source"]
