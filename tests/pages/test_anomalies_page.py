@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis import inspection
 from etl.loader import load_files
+from etl.normalize import search_key
 from queries import composite
 from tests.conftest import ROOT, UNITS_HEADER, write_csv
 
@@ -77,7 +78,7 @@ def catalog(at) -> pd.DataFrame:
 
 
 def test_the_page_shows_counts_findings_and_the_catalog(harness, demo_db, monkeypatch):
-    at = app(harness, demo_db, monkeypatch)
+    at = app(harness, demo_db, monkeypatch, xem="danh_sach", muc_do="tat_ca")
     assert not at.exception
     assert at.title[0].value == "Dấu hiệu bất thường"
     metrics = {m.label: m.value for m in at.metric}
@@ -89,7 +90,9 @@ def test_the_page_shows_counts_findings_and_the_catalog(harness, demo_db, monkey
     assert int(metrics["Vi phạm"].replace(".", "")) == (f["Mức"] == "Vi phạm").sum() > 0
     # every unit links to its profile, showing the unit's name
     assert f["Đơn vị"].str.match(r"^unit_profile\?don_vi=[^&]+.*&ten=.+").all()
+    assert {b.label for b in at.get("download_button")} == {"Tải CSV", "Tải Excel"}
     # the catalog lists every rule, with its years and the number of findings per year
+    at = app(harness, demo_db, monkeypatch, xem="danh_muc")
     cat = catalog(at)
     assert list(cat["Mã quy tắc"]) == list(composite.rules())
     years = [c for c in cat.columns if c.isdigit()]
@@ -98,11 +101,51 @@ def test_the_page_shows_counts_findings_and_the_catalog(harness, demo_db, monkey
     assert counted == len(f)
     row = cat.set_index("Mã quy tắc").loc["diem_duoi_khung"]
     assert row["2020"] == "·" and row["2025"] != "·"          # 27-HD and 366 score; 2018–2024 do not
-    assert {b.label for b in at.get("download_button")} == {"Tải CSV", "Tải Excel", "Tải danh mục (Excel)"}
+    alarms = cat.set_index("Mã quy tắc")["Tỷ lệ báo nhầm"]
+    assert "0,10%" in alarms["thong_ke_chi_bo_dong_loat_mot_muc"] and alarms["dv_ky_luat_xep_tren_khtnv"] == ""
+    assert {b.label for b in at.get("download_button")} == {"Tải danh mục (Excel)"}
+
+
+def test_the_page_opens_on_the_units_worth_inspecting(harness, demo_db, monkeypatch, media):
+    at = app(harness, demo_db, monkeypatch)
+    assert not at.exception
+    wl = at.dataframe[0].value
+    assert list(wl.columns) == ["Thứ tự", "Đơn vị", "Điểm", "Vi phạm", "Cần xem xét", "Bất thường", "Năm", "Lý do"]
+    assert wl["Thứ tự"].tolist() == list(range(1, len(wl) + 1)) and wl["Lý do"].str.len().gt(20).all()
+    assert wl["Đơn vị"].str.match(r"^unit_profile\?don_vi=").all()
+    button = {b.label: b for b in at.get("download_button")}["Tải danh sách đơn vị cần kiểm tra (Excel)"]
+    wb = openpyxl.load_workbook(io.BytesIO(media(button)))
+    assert wb.sheetnames == ["Thông tin", "Đơn vị cần kiểm tra", "Căn cứ"]
+    assert wb["Đơn vị cần kiểm tra"].max_row == 1 + len(wl)
+    # counted by rule: violations first
+    at = app(harness, demo_db, monkeypatch, xem="quy_tac")
+    by_rule = at.dataframe[0].value
+    assert by_rule["Mức"].iloc[0] == "Vi phạm" and by_rule["Số trường hợp"].sum() == sum(
+        int(m.value.replace(".", "")) for m in at.metric)
+
+
+def test_the_list_opens_on_violations_is_paged_and_searched(harness, demo_db, monkeypatch):
+    at = app(harness, demo_db, monkeypatch, xem="danh_sach")
+    f = findings(at)
+    assert set(f["Mức"]) == {"Vi phạm"}
+    at.segmented_control(key="w_muc_do").set_value("tat_ca").run()
+    every = findings(at)
+    total = sum(int(m.value.replace(".", "")) for m in at.metric)
+    assert len(every) == min(total, 50)
+    if total > 50:
+        at.number_input(key="trang").set_value(2).run()
+        assert findings(at).iloc[0].tolist() != every.iloc[0].tolist()
+    name = every["Đơn vị"].str.extract(r"&ten=(.*)$")[0].iloc[0]
+    at.text_input(key="tim").set_value(name.upper()).run()
+    hits = findings(at)
+    where = hits["Đơn vị"].str.extract(r"&ten=(.*)$")[0] + " " + hits["Nội dung phát hiện"] + " " + hits["Quy tắc"]
+    words = search_key(name).split()                       # every word typed, in any case, with or without accents
+    assert not hits.empty and len(hits) < len(every)
+    assert where.map(search_key).map(lambda t: all(w in t for w in words)).all()
 
 
 def test_filters_come_from_the_address_and_the_widgets(harness, demo_db, monkeypatch):
-    at = app(harness, demo_db, monkeypatch, muc_do="vi_pham", nam="2022")
+    at = app(harness, demo_db, monkeypatch, xem="danh_sach", muc_do="vi_pham", nam="2022")
     f = findings(at)
     assert not f.empty and set(f["Mức"]) == {"Vi phạm"} and set(f["Năm"]) == {"2022"}
     at.selectbox(key="w_nam").set_value("tat_ca").run()
@@ -137,7 +180,7 @@ def media(monkeypatch):
 
 
 def test_downloads_are_exactly_what_is_shown(harness, small_db, monkeypatch, media):
-    at = app(harness, small_db, monkeypatch)
+    at = app(harness, small_db, monkeypatch, xem="danh_sach", muc_do="tat_ca")
     shown = findings(at)
     assert len(shown) == 2
     buttons = {b.label: b for b in at.get("download_button")}
