@@ -8,7 +8,9 @@ import pandas as pd
 
 from analysis import funnel
 
-OVER = ("vuot", "can_quyet_dinh", "can_xem_xet")   # above the ratio, whatever the verdict
+SMALL = "nhom_nho"          # over the ratio in a group too small to mean anything (quota_rules.small_htt): to review
+ALLOWED = "da_cho_phep"     # over the ratio, within what a decision of the competent level allowed (quota_decisions)
+OVER = ("vuot", "can_quyet_dinh", "can_xem_xet", SMALL)   # above the ratio, whatever the verdict (not allowed ones)
 COLUMNS = ["unit", "unit_code", "subject", "group_key", "years_over", "streak", "streak_end", "total_excess",
            "excess_by_year"]
 
@@ -76,14 +78,18 @@ AGGREGATE = "so_lieu_tong_hop"
 def summary(audit: pd.DataFrame) -> dict[str, int]:
     """Counts of the audit rows (one per group, year and subject): groups checked against a rule, and how many are
     over it by verdict; `aggregate_over` counts rows resting on reported aggregates that are over the ratio (each
-    proves that at least one group inside exceeded it); `unruled` counts rows of years/subjects without a rule."""
+    proves that at least one group inside exceeded it, not that the unit did: such a row is never counted in `vuot`);
+    `nhom_nho` the small groups over the ratio (to review, never in `vuot`); `da_cho_phep` the groups over the ratio
+    that a decision of the competent level allowed; `unruled` counts rows of years/subjects without a rule."""
     ruled = audit[audit["status"] != RULED_OUT]
     over = ruled[ruled["status"].isin(OVER)]
     return {
         "audited": len(ruled),
-        "vuot": int((ruled["status"] == "vuot").sum()),
+        "vuot": int(((ruled["status"] == "vuot") & (ruled["basis"] != AGGREGATE)).sum()),
         "can_quyet_dinh": int((ruled["status"] == "can_quyet_dinh").sum()),
         "can_xem_xet": int((ruled["status"] == "can_xem_xet").sum()),
+        "nhom_nho": int((ruled["status"] == SMALL).sum()),
+        "da_cho_phep": int((ruled["status"] == ALLOWED).sum()),
         "aggregate_over": int((over["basis"] == AGGREGATE).sum()),
         "unruled": len(audit) - len(ruled),
     }
@@ -140,9 +146,10 @@ def evidence(audit: pd.DataFrame) -> Evidence:
 
 
 def flagged(audit: pd.DataFrame, ev: Evidence | None = None) -> pd.DataFrame:
-    """The rows over the ratio (exceeded, needing an exception decision, over an unverified rule), with their
-    evidence columns, the largest excess first (then the strongest evidence, the latest year, the name)."""
-    rows = audit[audit["status"].isin(OVER)].copy()
+    """The rows over the ratio (exceeded, needing an exception decision, over an unverified rule, small groups, and
+    those a decision of the competent level allowed — shown with the decision), with their evidence columns, the
+    largest excess first (then the strongest evidence, the latest year, the name)."""
+    rows = audit[audit["status"].isin(OVER + (ALLOWED,))].copy()
     if ev is not None:
         rows = rows.join(ev.rows, how="left")
     else:

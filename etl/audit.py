@@ -42,6 +42,7 @@ ACTIONS = {
     "xem_ca_nhan": "Xem số liệu từng đảng viên", "xuat_ca_nhan": "Tải xuống số liệu cá nhân",
     "kiem_tra_tep": "Kiểm tra tệp", "nap": "Nạp dữ liệu", "huy_nap": "Hủy lần nạp",
     "tu_choi": "Bị từ chối", "tai_khoan": "Thay đổi tài khoản", "khoi_phuc": "Khôi phục kho từ bản sao lưu",
+    "quyet_dinh_ty_le": "Quyết định cho phép tỷ lệ HTXS",
 }
 GENESIS = "0" * 64
 FIELD_LIMIT = 500          # characters of one field (user, what, a filter's value…)

@@ -1,4 +1,4 @@
-"""Command line: python -m etl load|check|demo|loads|undo|account|audit|backup|restore.
+"""Command line: python -m etl load|check|demo|loads|undo|account|audit|backup|restore|quyet-dinh.
 
 Exit codes: 0 every row loaded; 1 some rows rejected, the rest loaded; 2 nothing could be loaded. Always a
 Vietnamese message, never a traceback.
@@ -248,6 +248,46 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_decision(args) -> int:
+    """Decisions of the competent level allowing a group more HTXS (366-QĐ/TW: up to 25% of HTT): etl/quota_decisions.py."""
+    from etl import audit
+    from etl import quota_decisions as qd
+    try:
+        if args.action == "list":
+            rows = qd.listing(warehouse.db_path(args.db), year=args.year, subject=args.subject)
+            for r in rows.to_dict("records"):
+                print(f"#{r['decision_id']:<4} {r['year']} {r['subject']:16} {r['group_name']} ({r['group_key']}): "
+                      f"đến {r['ratio']:.0%} — {r['document_no']}, {r['decided_by']}, {r['decided_on']:%d/%m/%Y}"
+                      + ("" if r["in_force"] else " (đã có quyết định sau thay thế)"))
+            print(f"({len(rows)} quyết định)")
+            return 0
+        if args.action == "add":
+            missing = [o for o, v in (("--year", args.year), ("--subject", args.subject), ("--group", args.group),
+                                      ("--ratio", args.ratio), ("--document", args.document),
+                                      ("--decided-by", args.decided_by), ("--date", args.date)) if v is None]
+            if missing:
+                print("Thiếu: " + ", ".join(missing))
+                return 2
+            d = qd.add(warehouse.db_path(args.db), year=args.year, subject=args.subject, group=args.group,
+                       ratio=args.ratio, document_no=args.document, decided_by=args.decided_by, decided_on=args.date,
+                       recorded_by=_who(), note=args.note)
+            what = "thêm"
+        else:
+            if args.id is None:
+                print("Cần số quyết định: --id (xem: python -m etl quyet-dinh list)")
+                return 2
+            d = qd.remove(warehouse.db_path(args.db), args.id)
+            what = "xóa"
+    except qd.DecisionError as exc:
+        print(f"Lỗi: {exc}")
+        return 2
+    audit.record("quyet_dinh_ty_le", user=_who(), what=f"{d.year} {d.subject} {d.group_key}",
+                 filters={"so_van_ban": d.document_no, "ty_le": f"{d.ratio:.2f}", "cap_quyet_dinh": d.decided_by,
+                          "ngay": d.decided_on.isoformat()}, detail=f"{what} quyết định #{d.decision_id}")
+    print(f"Đã {what} quyết định {qd.describe(d)}")
+    return 0
+
+
 def cmd_backup(args) -> int:
     import duckdb
 
@@ -312,6 +352,18 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("restore", help="đưa một bản sao lưu trở lại làm kho dữ liệu")
     r.add_argument("file", help="tệp .duckdb sao lưu")
     r.add_argument("--db")
+    q = sub.add_parser("quyet-dinh", help="quyết định của cấp có thẩm quyền cho phép tỷ lệ HTXS cao hơn (đến 25%%)")
+    q.add_argument("action", choices=["add", "list", "remove"])
+    q.add_argument("--db")
+    q.add_argument("--year", type=int, help="năm đánh giá")
+    q.add_argument("--subject", help="đối tượng: dang_vien, tccsd, chi_bo, cap_uy, tap_the_lanh_dao, can_bo_lanh_dao")
+    q.add_argument("--group", help="nhóm: mã nhóm trong bảng kiểm tra tỷ lệ, hoặc mã/tên đơn vị của nhóm")
+    q.add_argument("--ratio", type=float, help="tỷ lệ được phép so với số HTT (0,25 hoặc 25)")
+    q.add_argument("--document", help="số văn bản quyết định, ví dụ 125-QĐ/HU")
+    q.add_argument("--decided-by", help="cấp có thẩm quyền đã quyết định, ví dụ Ban Thường vụ Huyện ủy")
+    q.add_argument("--date", help="ngày quyết định (YYYY-MM-DD)")
+    q.add_argument("--note", help="ghi chú")
+    q.add_argument("--id", type=int, help="số quyết định cần xóa (remove)")
     au = sub.add_parser("audit", help="nhật ký truy cập")
     au.add_argument("--verify", action="store_true", help="kiểm tra nhật ký có bị sửa không")
     au.add_argument("--tail", type=int, default=50, help="số sự kiện cuối cùng (mặc định 50)")
@@ -341,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_audit(args)
         if args.cmd in ("backup", "restore"):
             return cmd_backup(args)
+        if args.cmd == "quyet-dinh":
+            return cmd_decision(args)
         return cmd_loads(args)
     except KeyboardInterrupt:
         print("\nĐã dừng theo yêu cầu — kho dữ liệu giữ nguyên như trước.", file=sys.stderr)

@@ -62,7 +62,35 @@ CREATE TABLE IF NOT EXISTS quota_rules (
     exception_ratio DOUBLE,          -- ceiling a competent level may allow (366: 0.25), NULL when none
     scope       VARCHAR NOT NULL,    -- 'toan_quoc' | unit code of a locality whose own rule overrides
     source      VARCHAR NOT NULL,    -- document the rule rests on
-    certainty   VARCHAR NOT NULL     -- 'R' read in a source | 'I' inferred | 'U' unverified
+    certainty   VARCHAR NOT NULL,    -- 'R' read in a source | 'I' inferred | 'U' unverified
+    collective_group VARCHAR,        -- how 'nhom_tuong_dong' groups collectives: 'cap_tren' (same parent) |
+                                     -- 'cap_tren_loai_hinh' (same parent, tree level and Loại hình)
+    small_htt   INTEGER,             -- a group with fewer HTT than this is small (NULL: no such threshold)
+    small_status VARCHAR             -- 'nhom_nho' (a small group over the ratio is to review, not a breach) |
+                                     -- 'ap_dung' (the ratio applies literally)
+);
+-- (a warehouse made before these columns existed gets them here; the CSV reloads them at every write)
+ALTER TABLE quota_rules ADD COLUMN IF NOT EXISTS collective_group VARCHAR;
+ALTER TABLE quota_rules ADD COLUMN IF NOT EXISTS small_htt INTEGER;
+ALTER TABLE quota_rules ADD COLUMN IF NOT EXISTS small_status VARCHAR;
+
+-- Decisions of the competent level allowing a group more HTXS than the ratio, up to its rule's exception ceiling
+-- (366-QĐ/TW: "cấp có thẩm quyền" may allow up to 25% of HTT). Written only through etl/quota_decisions.py (python -m
+-- etl quyet-dinh …, the quota page's form), never by a load: they survive every reload. The latest decision on a
+-- (year, subject, group_key) counts; the quota audit (queries/derived/quota_audit.sql) reads them.
+CREATE TABLE IF NOT EXISTS quota_decisions (
+    decision_id INTEGER PRIMARY KEY,
+    year        SMALLINT NOT NULL,
+    subject     VARCHAR NOT NULL,
+    group_key   VARCHAR NOT NULL,    -- the audit's group (quota_audit.group_key)
+    unit_code   VARCHAR NOT NULL,    -- the group's anchor unit (quota_audit.unit_code)
+    ratio       DOUBLE NOT NULL,     -- the share of HTT allowed (≤ the rule's exception_ratio)
+    document_no VARCHAR NOT NULL,    -- số văn bản, e.g. '125-QĐ/HU'
+    decided_by  VARCHAR NOT NULL,    -- the competent body, e.g. 'Ban Thường vụ Huyện ủy'
+    decided_on  DATE NOT NULL,
+    recorded_by VARCHAR NOT NULL,    -- who entered it
+    recorded_at TIMESTAMP NOT NULL,
+    note        VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS commendation_rules (
@@ -324,8 +352,20 @@ CREATE TABLE IF NOT EXISTS quota_audit (
     certainty       VARCHAR,
     source          VARCHAR,
     name_order      BIGINT NOT NULL,
-    sort_order      BIGINT            -- position in queries/quota.sql's order; rows are stored in it
+    sort_order      BIGINT,           -- position in queries/quota.sql's order; rows are stored in it
+    group_form      VARCHAR,          -- collectives: how the group was formed (quota_rules.collective_group)
+    small_htt       INTEGER,          -- the rule's small-group threshold
+    decision_ratio  DOUBLE,           -- the competent level's decision on the group (quota_decisions), if any
+    decision_doc    VARCHAR,
+    decision_by     VARCHAR,
+    decision_date   DATE
 );
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS group_form VARCHAR;
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS small_htt INTEGER;
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_ratio DOUBLE;
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_doc VARCHAR;
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_by VARCHAR;
+ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_date DATE;
 
 -- Derived: every finding of the inspection catalog (queries/rules/*.sql) over every year, built by etl/precompute.py
 -- with the thresholds of data/reference/inspection_config.csv; meta 'findings_fingerprint' names the rule files and

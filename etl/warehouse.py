@@ -109,10 +109,14 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
                       int(r["last_year"]) if r.get("last_year") else None, none(r.get("scope")), none(r.get("certainty")))
                      for r in rows("commendation_rules.csv")])
     con.execute("DELETE FROM quota_rules")
-    con.executemany("INSERT INTO quota_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO quota_rules (rule_id, first_year, last_year, subject, ratio, base, grouping, "
+                    "exception_ratio, scope, source, certainty, collective_group, small_htt, small_status) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(r["rule_id"], int(r["first_year"]), int(r["last_year"]), r["subject"], float(r["ratio"]),
                       r["base"], r["grouping"], float(r["exception_ratio"]) if r["exception_ratio"] else None,
-                      r["scope"], r["source"], r["certainty"]) for r in rows("quota_rules.csv")])
+                      r["scope"], r["source"], r["certainty"], none(r.get("collective_group", "")),
+                      int(r["small_htt"]) if r.get("small_htt") else None, none(r.get("small_status", "")))
+                     for r in rows("quota_rules.csv")])
 
 
 def _init(con: duckdb.DuckDBPyConnection) -> None:

@@ -80,6 +80,7 @@ TABLES = {
     "review_suggestions": "year_unit", "record_counts": "year_unit", "shortcoming_items": "year_unit",
     "subtree_counts": "year_unit", "unit_children": "year_unit",     # derived per unit and year (etl/warehouse.py)
     "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
+    "quota_decisions": "year_unit",                                   # decisions of the competent level (etl)
     "inspection_findings": "findings",
     "member_ratings": "members", "member_identities": "names",
     "member_streaks": "members",                                      # derived (etl/precompute.py)

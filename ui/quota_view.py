@@ -13,16 +13,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import funnel as fn
-from analysis.quota import AGGREGATE, OVER, RULED_OUT
+from analysis.quota import AGGREGATE, ALLOWED, OVER, RULED_OUT, SMALL
 from ui import fmt
 from ui.charts import FONT
 from ui.style import CERTAINTY, QUOTA_COLOR, SUBJECT_UNIT_WORD
 
-STATUS_ORDER = ("vuot", "can_quyet_dinh", "can_xem_xet", "trong_gioi_han")
+STATUS_ORDER = ("vuot", "can_quyet_dinh", "can_xem_xet", SMALL, ALLOWED, "trong_gioi_han")
 STATUS_NAMES = {
     "vuot": "Vượt tỷ lệ",
     "can_quyet_dinh": "Cần cấp có thẩm quyền cho phép",
     "can_xem_xet": "Cần xem xét (quy định chưa kiểm chứng)",
+    SMALL: "Nhóm nhỏ — cần xem xét",
+    ALLOWED: "Đã được cấp có thẩm quyền cho phép",
     "trong_gioi_han": "Trong giới hạn",
     RULED_OUT: "Chưa có quy định",
 }
@@ -31,15 +33,24 @@ STATUS_HELP = {
     "can_quyet_dinh": "từ năm 2025: trên 20% nhưng không quá 25% số HTT — hợp lệ chỉ khi cấp có thẩm quyền cho phép",
     "can_xem_xet": "vượt một tỷ lệ chưa đối chiếu được với văn bản gốc (ví dụ tỷ lệ đối với tổ chức đảng năm "
                    "2019–2022): cần xem xét, chưa kết luận",
+    SMALL: "nhóm có ít người (tập thể) xếp HTT hơn ngưỡng nhóm nhỏ của quy định trong dữ liệu (thường là 5): 20% "
+           "số HTT chỉ là 0 hoặc 1 nên một trường hợp HTXS đã “vượt” — cần xem xét, không tính là vi phạm",
+    ALLOWED: "trên tỷ lệ quy định nhưng trong mức cấp có thẩm quyền đã quyết định cho phép (ghi số văn bản)",
 }
+AGGREGATE_STATUS = "Ít nhất một nhóm bên trong vượt tỷ lệ"   # a unit's reported total over the ratio (not its breach)
 # Red = breach, amber = a decision is needed, violet = to review, grey = within: no level colour is reused.
-STATUS_COLORS = {"vuot": "#c0392b", "can_quyet_dinh": "#e0a526", "can_xem_xet": "#8e44ad",
-                 "trong_gioi_han": "#9aa5b1"}
+STATUS_COLORS = {"vuot": "#c0392b", "can_quyet_dinh": "#e0a526", "can_xem_xet": "#8e44ad", SMALL: "#2e86c1",
+                 ALLOWED: "#27ae60", "trong_gioi_han": "#9aa5b1"}
 GROUPING_NAMES = {
     "tccsd": "trong mỗi tổ chức cơ sở đảng",
     "chi_bo": "trong mỗi chi bộ",
     "nhom_tuong_dong": "trong mỗi nhóm có vị trí, vai trò, chức năng, nhiệm vụ tương đồng",
     "*": "trên số liệu tổng hợp của đơn vị",
+}
+# How the similar-role group of collectives is formed (quota_rules.collective_group, data)
+FORM_NAMES = {
+    "cap_tren": "cùng cấp ủy cấp trên trực tiếp",
+    "cap_tren_loai_hinh": "cùng cấp ủy cấp trên trực tiếp, cùng cấp tổ chức và loại hình",
 }
 BASIS_NAMES = {
     "ho_so_ca_nhan": "hồ sơ từng đảng viên",
@@ -88,13 +99,55 @@ def years_text(years: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def rule_text(ratio, exception_ratio, grouping: str | None) -> str:
-    """"không quá 20% số HTT trong mỗi tổ chức cơ sở đảng; cấp có thẩm quyền có thể cho đến 25%"."""
+def rule_text(ratio, exception_ratio, grouping: str | None, form: str | None = None, small_htt=None) -> str:
+    """"không quá 20% số HTT trong mỗi tổ chức cơ sở đảng; cấp có thẩm quyền có thể cho đến 25%"; with the form
+    of a collectives' group ("nhóm: cùng cấp ủy cấp trên trực tiếp") and the small-group threshold when given."""
     if _missing(ratio):
         return STATUS_NAMES[RULED_OUT]
     text = f"không quá {fmt.pct(ratio, 0)} số Hoàn thành tốt nhiệm vụ {GROUPING_NAMES.get(grouping, '')}".rstrip()
+    if isinstance(form, str) and form in FORM_NAMES:
+        text += f" (nhóm: {FORM_NAMES[form]})"
     if not _missing(exception_ratio):
         text += f"; cấp có thẩm quyền có thể cho đến {fmt.pct(exception_ratio, 0)}"
+    if not _missing(small_htt):
+        text += f"; nhóm dưới {fmt.number(small_htt)} HTT là nhóm nhỏ, chỉ cần xem xét"
+    return text
+
+
+def status_text(status: str, basis: str | None = None, decision_doc=None, decision_by=None, decision_ratio=None,
+                decision_date=None) -> str:
+    """The verdict of a row in words. A unit's reported aggregate over the ratio says what it proves (at least one
+    group inside exceeded, not the unit); a group a decision allowed names the decision."""
+    if basis == AGGREGATE and status == "vuot":
+        return AGGREGATE_STATUS
+    if status == ALLOWED:
+        parts = [f"số {decision_doc}" if not _missing(decision_doc) else None,
+                 decision_by if not _missing(decision_by) else None,
+                 f"ngày {fmt.date(decision_date)}" if not _missing(decision_date) else None,
+                 f"đến {fmt.pct(decision_ratio, 0)} số HTT" if not _missing(decision_ratio) else None]
+        said = ", ".join(p for p in parts if p)
+        return f"{STATUS_NAMES[ALLOWED]}" + (f" ({said})" if said else "")
+    return STATUS_NAMES.get(status, status)
+
+
+def grouping_note(audit: pd.DataFrame, counts: Mapping[str, int] | None = None) -> str:
+    """How the groups of the rows were formed and which are small, in one sentence (the rules' data: quota_rules.csv
+    collective_group, small_htt), with the groups a decision allowed."""
+    forms = sorted({f for f in audit.get("group_form", pd.Series(dtype=object)).dropna() if f in FORM_NAMES})
+    smalls = sorted({int(x) for x in audit.get("small_htt", pd.Series(dtype=float)).dropna()})
+    parts = ["Đảng viên được tính trong từng tổ chức cơ sở đảng"]
+    if forms:
+        parts.append("nhóm tập thể có vị trí, vai trò, chức năng, nhiệm vụ tương đồng: "
+                     + "; ".join(FORM_NAMES[f] for f in forms)
+                     + " (theo quy định trong dữ liệu, data/reference/quota_rules.csv; mặc định: cùng cấp ủy cấp "
+                       "trên trực tiếp)")
+    if smalls:
+        parts.append(f"nhóm có dưới {' hoặc '.join(fmt.number(x) for x in smalls)} người (tập thể) xếp HTT là nhóm "
+                     "nhỏ: vượt tỷ lệ chỉ được nêu là “nhóm nhỏ — cần xem xét”, không tính là vi phạm")
+    text = "; ".join(parts) + "."
+    if counts and counts.get("da_cho_phep"):
+        text += (f" {fmt.number(counts['da_cho_phep'])} nhóm trên tỷ lệ đã được cấp có thẩm quyền cho phép (xem "
+                 "kết luận “Đã được cấp có thẩm quyền cho phép”).")
     return text
 
 
@@ -160,11 +213,13 @@ def flagged_table(rows: pd.DataFrame, subject_names: Mapping[str, str],
         ev = evidence_key(r.get("outside_95"), r.get("outside_998"))
         out.append([
             str(int(r["year"])), _name(r, link), subject_names.get(r["subject"], r["subject"]),
-            STATUS_NAMES.get(r["status"], r["status"]),
+            status_text(r["status"], r.get("basis"), r.get("decision_doc"), r.get("decision_by"),
+                        r.get("decision_ratio"), r.get("decision_date")),
             fmt.number(r["htxs"]), fmt.number(r["htt"]), fmt.number(r["total"]),
             allowed_text(r["allowed"], r["htt"], r["exception_ratio"]), fmt.number(r["excess"]),
             fmt.pct(r["share_of_htt"]), fmt.pct(r["share_of_total"]), q_text(r.get("q_value")),
-            EVIDENCE_NAMES.get(ev, fmt.DASH), rule_text(r["ratio"], r["exception_ratio"], r["grouping"]),
+            EVIDENCE_NAMES.get(ev, fmt.DASH),
+            rule_text(r["ratio"], r["exception_ratio"], r["grouping"], r.get("group_form"), r.get("small_htt")),
             document_text(r["source"], r["certainty"]), basis_text(r["basis"], r["status"]),
         ])
     return pd.DataFrame(out, columns=columns)
@@ -179,7 +234,10 @@ def year_cell(row) -> str:
         return "chưa có quy định"
     if status == "trong_gioi_han":
         return f"trong giới hạn · {share}"
-    extra = {"can_quyet_dinh": " · cần cho phép", "can_xem_xet": " · cần xem xét"}.get(status, "")
+    if status == ALLOWED:
+        return f"đã được cho phép · {share}"
+    extra = {"can_quyet_dinh": " · cần cho phép", "can_xem_xet": " · cần xem xét",
+             SMALL: " · nhóm nhỏ, cần xem xét"}.get(status, "")
     return f"vượt {fmt.number(row['excess'])} · {share}{extra}"
 
 
@@ -223,7 +281,8 @@ def rules_table(audit: pd.DataFrame, subject_names: Mapping[str, str]) -> pd.Dat
         first = g.iloc[0]
         ruled = rule != RULED_OUT
         out.append([subject_names.get(subject, subject), years_text(g["year"]),
-                    rule_text(first["ratio"], first["exception_ratio"], first["grouping"]) if ruled
+                    rule_text(first["ratio"], first["exception_ratio"], first["grouping"], first.get("group_form"),
+                              first.get("small_htt")) if ruled
                     else "Chưa có quy định về tỷ lệ — không đánh giá",
                     document_text(first["source"], first["certainty"]) if ruled else fmt.DASH,
                     CERTAINTY.get(first["certainty"], fmt.DASH) if ruled else fmt.DASH, fmt.number(len(g))])
@@ -234,11 +293,13 @@ def rules_table(audit: pd.DataFrame, subject_names: Mapping[str, str]) -> pd.Dat
 
 def _hover(r, subject_name: str) -> str:
     ev = evidence_key(r.get("outside_95%"), r.get("outside_99,8%"))
+    verdict = status_text(r["status"], r["basis"], r.get("decision_doc"), r.get("decision_by"),
+                          r.get("decision_ratio"), r.get("decision_date"))
     lines = [f"<b>{r['unit']}</b>", f"Năm {int(r['year'])} · {subject_name}",
              f"{fmt.number(r['htxs'])} HTXS / {fmt.number(r['htt'])} HTT = {fmt.pct(r['share_of_htt'])}",
              f"Tối đa được phép: {allowed_text(r['allowed'], r['htt'], r['exception_ratio'])}"
              + (f" · vượt {fmt.number(r['excess'])}" if not _missing(r["excess"]) and r["excess"] > 0 else ""),
-             f"{STATUS_NAMES.get(r['status'], r['status'])} · {EVIDENCE_NAMES.get(ev, '')}"]
+             verdict + f" · {EVIDENCE_NAMES.get(ev, '')}"]
     if r["basis"] == AGGREGATE:
         lines.append(BASIS_NAMES[AGGREGATE])
     return "<br>".join(lines)

@@ -36,25 +36,30 @@ per_tccsd AS (      -- members and leaders summed per grassroots organization
     GROUP BY ALL
 ),
 chi_bo_rules AS (SELECT * FROM quota_rules WHERE grouping = 'chi_bo'),
+collective_forms AS (   -- the forms of collective groups the rules use, and 'cap_tren' for years without a rule
+    SELECT DISTINCT coalesce(collective_group, 'cap_tren') AS form FROM quota_rules WHERE grouping = 'nhom_tuong_dong'
+    UNION SELECT 'cap_tren'
+),
 groups AS (
     -- members grouped by grassroots organization (rules 'tccsd', and 'nhom_tuong_dong' for members); leaders as
     -- individuals form one similar-role group per upper level: the leaders of the grassroots organizations it manages
     SELECT 'tccsd' AS grouping, t.year, t.subject, t.tccsd_code AS group_key, t.tccsd_code AS anchor,
-           sum(t.htxs) AS htxs, sum(t.htt) AS htt, sum(t.total) AS total, 'ho_so_ca_nhan' AS basis
+           sum(t.htxs) AS htxs, sum(t.htt) AS htt, sum(t.total) AS total, 'ho_so_ca_nhan' AS basis,
+           NULL::VARCHAR AS form
     FROM per_tccsd t
     GROUP BY ALL
     UNION ALL
     SELECT 'nhom_tuong_dong', t.year, t.subject,
            CASE WHEN t.subject = 'can_bo_lanh_dao' THEN coalesce(t.tccsd_parent, t.tccsd_code) ELSE t.tccsd_code END,
            CASE WHEN t.subject = 'can_bo_lanh_dao' THEN coalesce(t.tccsd_parent, t.tccsd_code) ELSE t.tccsd_code END,
-           sum(t.htxs), sum(t.htt), sum(t.total), 'ho_so_ca_nhan'
+           sum(t.htxs), sum(t.htt), sum(t.total), 'ho_so_ca_nhan', NULL
     FROM per_tccsd t
     GROUP BY ALL
     UNION ALL
     -- members grouped by chi bộ (local rules such as seed 001's) — only where a chi bộ rule may apply: a chi bộ
     -- group matches no other rule and is never reported as unruled, so the others would be dropped anyway
     SELECT 'chi_bo', i.year, i.subject, i.chi_bo_code, i.chi_bo_code,
-           sum(i.htxs), sum(i.htt), sum(i.htxs + i.htt + i.ht + i.khtnv), 'ho_so_ca_nhan'
+           sum(i.htxs), sum(i.htt), sum(i.htxs + i.htt + i.ht + i.khtnv), 'ho_so_ca_nhan', NULL
     FROM individual i
     WHERE EXISTS (SELECT 1 FROM chi_bo_rules q WHERE i.year BETWEEN q.first_year AND q.last_year
                                                  AND (q.subject = '*' OR q.subject = i.subject))
@@ -62,18 +67,23 @@ groups AS (
            OR i.chi_bo_code IN (SELECT rs.unit_code FROM rule_scope rs JOIN chi_bo_rules q USING (rule_id)))
     GROUP BY ALL
     UNION ALL
-    -- collectives grouped with their peers: same parent, tree level and kind
+    -- collectives grouped with their peers, in each form a rule asks for (quota_rules.collective_group: data):
+    -- 'cap_tren' = same parent (key parent|*|*), 'cap_tren_loai_hinh' = same parent, tree level and kind
+    -- (parent|level|kind); groups of years no rule covers are shown in the form 'cap_tren'
     SELECT 'nhom_tuong_dong', c.year, c.subject,
-           concat_ws('|', coalesce(u.parent_code, '-'), coalesce(u.tree_level, '-'), coalesce(u.kind, '-')),
+           concat_ws('|', coalesce(u.parent_code, '-'),
+                     CASE WHEN f.form = 'cap_tren_loai_hinh' THEN coalesce(u.tree_level, '-') ELSE '*' END,
+                     CASE WHEN f.form = 'cap_tren_loai_hinh' THEN coalesce(u.kind, '-') ELSE '*' END),
            coalesce(u.parent_code, u.unit_code),
            count(*) FILTER (c.level = 1), count(*) FILTER (c.level = 2), count(*) FILTER (c.level IS NOT NULL),
-           'ho_so_tap_the'
+           'ho_so_tap_the', f.form
     FROM collective_ratings c JOIN version_of u ON u.unit_code = c.unit_code AND u.year = c.year
+    CROSS JOIN collective_forms f
     WHERE list_contains($years, c.year)
     GROUP BY ALL
     UNION ALL
     -- reported aggregates where no individual record covers the same unit, year and subject
-    SELECT '*', a.year, a.subject, a.unit_code, a.unit_code, a.htxs, a.htt, a.total, 'so_lieu_tong_hop'
+    SELECT '*', a.year, a.subject, a.unit_code, a.unit_code, a.htxs, a.htt, a.total, 'so_lieu_tong_hop', NULL
     FROM aggregate_counts a
     WHERE list_contains($years, a.year) AND NOT EXISTS (
         SELECT 1 FROM unit_ancestors d JOIN record_counts r ON r.unit_code = d.unit_code
@@ -81,12 +91,14 @@ groups AS (
 ),
 matched AS (
     SELECT g.*, q.rule_id, q.ratio, q.exception_ratio, q.certainty, q.source, q.grouping AS rule_grouping,
+           q.small_htt, q.small_status,
            row_number() OVER (PARTITION BY g.grouping, g.year, g.subject, g.group_key
                               ORDER BY (q.scope = 'toan_quoc'), q.first_year DESC) AS pick
     FROM groups g JOIN quota_rules q
       ON g.year BETWEEN q.first_year AND q.last_year
      AND (q.subject = '*' OR q.subject = g.subject)
      AND (g.grouping = q.grouping OR g.grouping = '*')
+     AND (g.form IS NULL OR g.form = coalesce(q.collective_group, 'cap_tren'))
     WHERE q.scope = 'toan_quoc'
        OR EXISTS (SELECT 1 FROM rule_scope rs WHERE rs.rule_id = q.rule_id AND rs.unit_code = g.anchor)
 ),
@@ -105,9 +117,9 @@ ruled AS (
 ),
 unruled AS (       -- groups (in the default grouping) of years and subjects no rule covers
     SELECT g.*, NULL AS rule_id, NULL::DOUBLE AS ratio, NULL::DOUBLE AS exception_ratio, NULL AS certainty,
-           NULL AS source, NULL AS rule_grouping, 1 AS pick
+           NULL AS source, NULL AS rule_grouping, NULL::INTEGER AS small_htt, NULL AS small_status, 1 AS pick
     FROM groups g
-    WHERE g.grouping IN ('nhom_tuong_dong', '*')
+    WHERE g.grouping IN ('nhom_tuong_dong', '*') AND (g.form IS NULL OR g.form = 'cap_tren')
       AND NOT EXISTS (SELECT 1 FROM ruled r WHERE r.year = g.year AND r.subject = g.subject AND r.anchor = g.anchor)
       AND NOT EXISTS (SELECT 1 FROM quota_rules q
                       WHERE g.year BETWEEN q.first_year AND q.last_year AND (q.subject = '*' OR q.subject = g.subject)
@@ -115,17 +127,30 @@ unruled AS (       -- groups (in the default grouping) of years and subjects no 
       AND NOT EXISTS (SELECT 1 FROM local_override o
                       WHERE o.year = g.year AND o.subject = g.subject AND o.unit_code = g.anchor)
 ),
+decided AS (       -- the latest decision of the competent level on each group (table quota_decisions)
+    SELECT year, subject, group_key, arg_max(ratio, recorded_at) AS decision_ratio,
+           arg_max(document_no, recorded_at) AS decision_doc, arg_max(decided_by, recorded_at) AS decision_by,
+           arg_max(decided_on, recorded_at) AS decision_date
+    FROM quota_decisions GROUP BY ALL
+),
 audited AS (
-    SELECT *, CASE WHEN ratio IS NULL THEN NULL ELSE floor(ratio * htt + 1e-9)::BIGINT END AS allowed,
-              CASE WHEN exception_ratio IS NULL THEN NULL ELSE floor(exception_ratio * htt + 1e-9)::BIGINT END
-                  AS exception_allowed
-    FROM (SELECT * FROM ruled UNION ALL BY NAME SELECT * FROM unruled)
+    -- a decision allows at most the rule's exception ceiling (none without one: no text lets anyone allow more)
+    SELECT r.*, d.decision_ratio, d.decision_doc, d.decision_by, d.decision_date,
+           CASE WHEN r.ratio IS NULL THEN NULL ELSE floor(r.ratio * r.htt + 1e-9)::BIGINT END AS allowed,
+           CASE WHEN r.exception_ratio IS NULL THEN NULL ELSE floor(r.exception_ratio * r.htt + 1e-9)::BIGINT END
+               AS exception_allowed,
+           CASE WHEN r.exception_ratio IS NOT NULL AND d.decision_ratio IS NOT NULL
+                THEN floor(least(d.decision_ratio, r.exception_ratio) * r.htt + 1e-9)::BIGINT END AS decision_allowed
+    FROM (SELECT * FROM ruled UNION ALL BY NAME SELECT * FROM unruled) r
+    LEFT JOIN decided d ON d.year = r.year AND d.subject = r.subject AND d.group_key = r.group_key
+      AND r.ratio IS NOT NULL
 ),
 labelled AS (
     SELECT a.*,
            CASE WHEN a.grouping = 'nhom_tuong_dong' AND a.basis = 'ho_so_tap_the'
-                THEN concat(pu.name, ' — ', coalesce(tl.name, ''),
-                            CASE WHEN split_part(a.group_key, '|', 3) <> '-'
+                THEN concat(pu.name, ' — ', CASE WHEN split_part(a.group_key, '|', 2) = '*'
+                                                 THEN 'các tổ chức trực thuộc' ELSE coalesce(tl.name, '') END,
+                            CASE WHEN split_part(a.group_key, '|', 3) NOT IN ('-', '*')
                                  THEN concat(' (', split_part(a.group_key, '|', 3), ')') ELSE '' END)
                 ELSE gu.name END AS group_name
     FROM audited a
@@ -151,10 +176,13 @@ SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
        l.rule_id AS rule,
        CASE WHEN l.ratio IS NULL THEN 'khong_co_quy_tac'
             WHEN l.htxs <= l.allowed THEN 'trong_gioi_han'
+            WHEN l.decision_allowed IS NOT NULL AND l.htxs <= l.decision_allowed THEN 'da_cho_phep'
+            WHEN l.small_status = 'nhom_nho' AND l.htt < l.small_htt THEN 'nhom_nho'
             WHEN l.certainty = 'U' THEN 'can_xem_xet'
             WHEN l.exception_allowed IS NOT NULL AND l.htxs <= l.exception_allowed THEN 'can_quyet_dinh'
             ELSE 'vuot' END AS status,
        l.basis, l.group_key, l.anchor AS unit_code, coalesce(l.rule_grouping, l.grouping) AS grouping,
-       l.ratio, l.exception_ratio, l.certainty, l.source,
+       l.ratio, l.exception_ratio, l.certainty, l.source, l.form AS group_form, l.small_htt,
+       l.decision_ratio, l.decision_doc, l.decision_by, l.decision_date,
        yr.name_order
 FROM ranked l JOIN year_ranks yr ON yr.year = l.year AND yr.rank_all = l.rank_all;

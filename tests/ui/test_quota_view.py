@@ -55,6 +55,10 @@ def test_words():
     assert qv.export_filters("Tỉnh ủy", [2019, 2025], 2023, "Đảng viên")["Năm đánh giá"] == "2023"
 
 
+def second_verdict(plain):
+    return plain.iloc[1]["Kết luận"]
+
+
 def test_flagged_table_is_vietnamese_text_with_links_or_names():
     df = frame([row(2020, "BL", 511, 2311, basis="so_lieu_tong_hop", name="Huyện ủy Bảo Lâm", other=125),
                 row(2025, "X11", 150, 552, exception=0.25, other=23)])
@@ -65,7 +69,9 @@ def test_flagged_table_is_vietnamese_text_with_links_or_names():
     assert (first["Năm"], first["Nhóm / đơn vị"], first["Số HTXS"], first["Số HTT"], first["Tổng số xếp loại"],
             first["Số HTXS tối đa"], first["Vượt"], first["HTXS/HTT"]) == (
         "2020", "Huyện ủy Bảo Lâm", "511", "2.311", "2.947", "462", "49", "22,1%")
-    assert first["Kết luận"] == "Vượt tỷ lệ" and first["Văn bản căn cứ"] == DOC_21
+    # a district's reported total over 20% proves that a group inside exceeded, not that the district did (issue 23)
+    assert first["Kết luận"] == "Ít nhất một nhóm bên trong vượt tỷ lệ" and first["Văn bản căn cứ"] == DOC_21
+    assert second_verdict(plain) == "Vượt tỷ lệ"
     assert "ít nhất một nhóm bên trong" in first["Căn cứ số liệu"]
     second = plain.iloc[1]
     assert second["Số HTXS tối đa"] == "110 (đến 138 nếu được cho phép)" and second["Vượt"] == "40"
@@ -209,3 +215,14 @@ def test_the_exception_ceiling_names_its_years_when_others_are_drawn():
     names = [t["name"] for t in qv.funnel_figure(quota.evidence(df).main_funnel("dang_vien")[0], "Đảng viên",
                                                  "dang_vien").to_plotly_json()["data"]]
     assert "Mức tối đa khi được cho phép: 25% (năm 2025)" in names
+
+
+def test_small_groups_and_allowed_groups_say_so():
+    """Issue 23: a group with fewer than 5 HTT over the ratio is "nhóm nhỏ — cần xem xét"; a group a decision of the
+    competent level allowed (366-QĐ/TW: "do cấp có thẩm quyền xem xét, quyết định", up to 25%) shows the decision."""
+    assert qv.status_text("nhom_nho") == "Nhóm nhỏ — cần xem xét"
+    text = qv.status_text("da_cho_phep", "ho_so_ca_nhan", "125-QĐ/HU", "Ban Thường vụ Huyện ủy", 0.25,
+                          "2025-12-10")
+    assert text.startswith("Đã được cấp có thẩm quyền cho phép") and "125-QĐ/HU" in text and "25%" in text
+    assert "cùng cấp ủy cấp trên trực tiếp" in qv.rule_text(0.2, 0.25, "nhom_tuong_dong", "cap_tren", 5)
+    assert "dưới 5 HTT" in qv.rule_text(0.2, 0.25, "nhom_tuong_dong", "cap_tren", 5)

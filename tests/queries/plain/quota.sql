@@ -3,16 +3,21 @@
 -- description: One row per group, year and subject. The rule of each year comes from table quota_rules (data,
 --   data/reference/quota_rules.csv); a local rule (scope = a unit) replaces the national ones in that unit's
 --   subtree. Groups: 'tccsd' = the members of each grassroots organization; 'chi_bo' = the members of each chi bộ;
---   'nhom_tuong_dong' = collectives with the same parent, tree level and Loại hình; for members the grassroots
---   organization; for leaders as individuals, the leaders of the grassroots organizations under one upper level. Allowed = floor(ratio × HTT); status trong_gioi_han | can_quyet_dinh (between the ratio and the
---   exception ceiling) | vuot | can_xem_xet (over a rule marked unverified) | khong_co_quy_tac. Counts that rest only
---   on reported aggregates have basis 'so_lieu_tong_hop': an aggregate over the limit proves that at least one group
---   inside exceeded it.
+--   'nhom_tuong_dong' = for collectives, the form the rule names in quota_rules.collective_group (data): 'cap_tren'
+--   = same parent (the default), 'cap_tren_loai_hinh' = same parent, tree level and Loại hình (group_form); for
+--   members the grassroots organization; for leaders as individuals, the leaders of the grassroots organizations
+--   under one upper level. Allowed = floor(ratio × HTT); status trong_gioi_han | da_cho_phep (over the ratio, within
+--   what a decision of the competent level allowed: table quota_decisions, decision_* columns) | nhom_nho (over the
+--   ratio in a group with fewer HTT than the rule's small_htt, when its small_status is 'nhom_nho': to review, not a
+--   breach) | can_quyet_dinh (between the ratio and the exception ceiling) | vuot | can_xem_xet (over a rule marked
+--   unverified) | khong_co_quy_tac. Counts that rest only on reported aggregates have basis 'so_lieu_tong_hop': an
+--   aggregate over the limit proves only that at least one group inside exceeded it, not that the unit did.
 -- param: year int optional — năm đánh giá
 -- param: unit text optional — tên hoặc mã đơn vị: chỉ các nhóm thuộc đơn vị này
 -- param: subject text optional — mã đối tượng
 -- columns: year, unit, subject, htxs, htt, total, allowed, excess, share_of_htt, share_of_total, rule, status, basis,
---   group_key, unit_code, grouping, ratio, exception_ratio, certainty, source
+--   group_key, unit_code, grouping, ratio, exception_ratio, certainty, source, group_form, small_htt, decision_ratio,
+--   decision_doc, decision_by, decision_date
 WITH p AS (
     SELECT CAST($year AS INTEGER) AS year, CAST($unit AS VARCHAR) AS unit, CAST($subject AS VARCHAR) AS subject
 ),
@@ -45,27 +50,30 @@ groups AS (
            CASE WHEN gr.grouping = 'nhom_tuong_dong' AND i.subject = 'can_bo_lanh_dao'
                 THEN coalesce(i.tccsd_parent, i.tccsd_code) ELSE i.tccsd_code END AS anchor,
            sum(i.htxs) AS htxs, sum(i.htt) AS htt, sum(i.htxs + i.htt + i.ht + i.khtnv) AS total,
-           'ho_so_ca_nhan' AS basis
+           'ho_so_ca_nhan' AS basis, NULL::VARCHAR AS form
     FROM individual i, (VALUES ('tccsd'), ('nhom_tuong_dong')) gr(grouping)
     WHERE i.tccsd_code IS NOT NULL
     GROUP BY ALL
     UNION ALL
     -- members grouped by chi bộ (local rules such as seed 001's)
     SELECT 'chi_bo', i.year, i.subject, i.chi_bo_code, i.chi_bo_code,
-           sum(i.htxs), sum(i.htt), sum(i.htxs + i.htt + i.ht + i.khtnv), 'ho_so_ca_nhan'
+           sum(i.htxs), sum(i.htt), sum(i.htxs + i.htt + i.ht + i.khtnv), 'ho_so_ca_nhan', NULL
     FROM individual i GROUP BY ALL
     UNION ALL
-    -- collectives grouped with their peers: same parent, tree level and kind
+    -- collectives grouped with their peers in each form: 'cap_tren' (parent|*|*), 'cap_tren_loai_hinh'
     SELECT 'nhom_tuong_dong', c.year, c.subject,
-           concat_ws('|', coalesce(u.parent_code, '-'), coalesce(u.tree_level, '-'), coalesce(u.kind, '-')),
+           concat_ws('|', coalesce(u.parent_code, '-'),
+                     CASE WHEN f.form = 'cap_tren_loai_hinh' THEN coalesce(u.tree_level, '-') ELSE '*' END,
+                     CASE WHEN f.form = 'cap_tren_loai_hinh' THEN coalesce(u.kind, '-') ELSE '*' END),
            coalesce(u.parent_code, u.unit_code),
            count(*) FILTER (c.level = 1), count(*) FILTER (c.level = 2), count(*) FILTER (c.level IS NOT NULL),
-           'ho_so_tap_the'
+           'ho_so_tap_the', f.form
     FROM collective_ratings c JOIN version_of u ON u.unit_code = c.unit_code AND u.year = c.year
+    CROSS JOIN (VALUES ('cap_tren'), ('cap_tren_loai_hinh')) f(form)
     GROUP BY ALL
     UNION ALL
     -- reported aggregates where no individual record covers the same unit, year and subject
-    SELECT '*', a.year, a.subject, a.unit_code, a.unit_code, a.htxs, a.htt, a.total, 'so_lieu_tong_hop'
+    SELECT '*', a.year, a.subject, a.unit_code, a.unit_code, a.htxs, a.htt, a.total, 'so_lieu_tong_hop', NULL
     FROM aggregate_counts a
     WHERE NOT EXISTS (
         SELECT 1 FROM unit_ancestors d JOIN record_counts r ON r.unit_code = d.unit_code
@@ -79,12 +87,14 @@ rule_scope AS (    -- units each rule covers: every unit for national rules, the
 ),
 matched AS (
     SELECT g.*, q.rule_id, q.ratio, q.exception_ratio, q.certainty, q.source, q.grouping AS rule_grouping,
+           q.small_htt, q.small_status,
            row_number() OVER (PARTITION BY g.grouping, g.year, g.subject, g.group_key
                               ORDER BY (q.scope = 'toan_quoc'), q.first_year DESC) AS pick
     FROM groups g JOIN quota_rules q
       ON g.year BETWEEN q.first_year AND q.last_year
      AND (q.subject = '*' OR q.subject = g.subject)
      AND (g.grouping = q.grouping OR g.grouping = '*')
+     AND (g.form IS NULL OR g.form = coalesce(q.collective_group, 'cap_tren'))
     WHERE q.scope = 'toan_quoc'
        OR EXISTS (SELECT 1 FROM rule_scope rs WHERE rs.rule_id = q.rule_id AND rs.unit_code = g.anchor)
 ),
@@ -103,9 +113,9 @@ ruled AS (
 ),
 unruled AS (       -- groups (in the default grouping) of years and subjects no rule covers
     SELECT g.*, NULL AS rule_id, NULL::DOUBLE AS ratio, NULL::DOUBLE AS exception_ratio, NULL AS certainty,
-           NULL AS source, NULL AS rule_grouping, 1 AS pick
+           NULL AS source, NULL AS rule_grouping, NULL::INTEGER AS small_htt, NULL AS small_status, 1 AS pick
     FROM groups g
-    WHERE g.grouping IN ('nhom_tuong_dong', '*')
+    WHERE g.grouping IN ('nhom_tuong_dong', '*') AND (g.form IS NULL OR g.form = 'cap_tren')
       AND NOT EXISTS (SELECT 1 FROM ruled r WHERE r.year = g.year AND r.subject = g.subject AND r.anchor = g.anchor)
       AND NOT EXISTS (SELECT 1 FROM quota_rules q
                       WHERE g.year BETWEEN q.first_year AND q.last_year AND (q.subject = '*' OR q.subject = g.subject)
@@ -113,17 +123,29 @@ unruled AS (       -- groups (in the default grouping) of years and subjects no 
       AND NOT EXISTS (SELECT 1 FROM local_override o
                       WHERE o.year = g.year AND o.subject = g.subject AND o.unit_code = g.anchor)
 ),
+decided AS (
+    SELECT year, subject, group_key, arg_max(ratio, recorded_at) AS decision_ratio,
+           arg_max(document_no, recorded_at) AS decision_doc, arg_max(decided_by, recorded_at) AS decision_by,
+           arg_max(decided_on, recorded_at) AS decision_date
+    FROM quota_decisions GROUP BY ALL
+),
 audited AS (
-    SELECT *, CASE WHEN ratio IS NULL THEN NULL ELSE floor(ratio * htt + 1e-9)::BIGINT END AS allowed,
-              CASE WHEN exception_ratio IS NULL THEN NULL ELSE floor(exception_ratio * htt + 1e-9)::BIGINT END
-                  AS exception_allowed
-    FROM (SELECT * FROM ruled UNION ALL BY NAME SELECT * FROM unruled)
+    SELECT r.*, d.decision_ratio, d.decision_doc, d.decision_by, d.decision_date,
+           CASE WHEN r.ratio IS NULL THEN NULL ELSE floor(r.ratio * r.htt + 1e-9)::BIGINT END AS allowed,
+           CASE WHEN r.exception_ratio IS NULL THEN NULL ELSE floor(r.exception_ratio * r.htt + 1e-9)::BIGINT END
+               AS exception_allowed,
+           CASE WHEN r.exception_ratio IS NOT NULL AND d.decision_ratio IS NOT NULL
+                THEN floor(least(d.decision_ratio, r.exception_ratio) * r.htt + 1e-9)::BIGINT END AS decision_allowed
+    FROM (SELECT * FROM ruled UNION ALL BY NAME SELECT * FROM unruled) r
+    LEFT JOIN decided d ON d.year = r.year AND d.subject = r.subject AND d.group_key = r.group_key
+      AND r.ratio IS NOT NULL
 ),
 labelled AS (
     SELECT a.*,
            CASE WHEN a.grouping = 'nhom_tuong_dong' AND a.basis = 'ho_so_tap_the'
-                THEN concat(pu.name, ' — ', coalesce(tl.name, ''),
-                            CASE WHEN split_part(a.group_key, '|', 3) <> '-'
+                THEN concat(pu.name, ' — ', CASE WHEN split_part(a.group_key, '|', 2) = '*'
+                                                 THEN 'các tổ chức trực thuộc' ELSE coalesce(tl.name, '') END,
+                            CASE WHEN split_part(a.group_key, '|', 3) NOT IN ('-', '*')
                                  THEN concat(' (', split_part(a.group_key, '|', 3), ')') ELSE '' END)
                 ELSE gu.name END AS group_name
     FROM audited a
@@ -139,11 +161,14 @@ SELECT l.year::INTEGER AS year, l.group_name AS unit, l.subject,
        l.rule_id AS rule,
        CASE WHEN l.ratio IS NULL THEN 'khong_co_quy_tac'
             WHEN l.htxs <= l.allowed THEN 'trong_gioi_han'
+            WHEN l.decision_allowed IS NOT NULL AND l.htxs <= l.decision_allowed THEN 'da_cho_phep'
+            WHEN l.small_status = 'nhom_nho' AND l.htt < l.small_htt THEN 'nhom_nho'
             WHEN l.certainty = 'U' THEN 'can_xem_xet'
             WHEN l.exception_allowed IS NOT NULL AND l.htxs <= l.exception_allowed THEN 'can_quyet_dinh'
             ELSE 'vuot' END AS status,
        l.basis, l.group_key, l.anchor AS unit_code, coalesce(l.rule_grouping, l.grouping) AS grouping,
-       l.ratio, l.exception_ratio, l.certainty, l.source
+       l.ratio, l.exception_ratio, l.certainty, l.source, l.form AS group_form, l.small_htt,
+       l.decision_ratio, l.decision_doc, l.decision_by, l.decision_date
 FROM labelled l, p
 WHERE (p.year IS NULL OR l.year = p.year)
   AND (p.subject IS NULL OR l.subject = p.subject)
