@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import quota
 from ui import controls, data, downloads, fmt, state, view
-from ui import quota_view as qv
+from ui import quota_decisions, quota_view as qv
 
 ALL = "tat_ca"
 SPANS = {"ba_nam": "3 năm gần nhất", "ca_giai_doan": "Cả giai đoạn đã chọn"}
@@ -64,7 +64,7 @@ if shown.empty:
 
 # ───────────── summary ─────────────
 counts = quota.summary(shown)
-metrics = st.columns(5)
+metrics = st.columns(6)
 metrics[0].metric("Nhóm đã đối chiếu", fmt.number(counts["audited"]),
                   help="Số nhóm có quy định về tỷ lệ, mỗi nhóm tính một lần cho mỗi năm và đối tượng.")
 metrics[1].metric("Vượt tỷ lệ", fmt.number(counts["vuot"]), help=qv.STATUS_HELP["vuot"].capitalize() + ".")
@@ -72,12 +72,15 @@ metrics[2].metric("Cần được cho phép", fmt.number(counts["can_quyet_dinh"
                   help=qv.STATUS_HELP["can_quyet_dinh"].capitalize() + ".")
 metrics[3].metric("Cần xem xét", fmt.number(counts["can_xem_xet"]),
                   help=qv.STATUS_HELP["can_xem_xet"].capitalize() + ".")
-metrics[4].metric("Số liệu tổng hợp vượt", fmt.number(counts["aggregate_over"]),
+metrics[4].metric("Nhóm nhỏ — cần xem xét", fmt.number(counts["nhom_nho"]),
+                  help=qv.STATUS_HELP["nhom_nho"].capitalize() + ".")
+metrics[5].metric("Số liệu tổng hợp vượt", fmt.number(counts["aggregate_over"]),
                   help="Đơn vị chỉ có số liệu tổng hợp (không có hồ sơ từng nhóm) mà tổng số vượt giới hạn.")
 if counts["aggregate_over"]:
     st.warning(f"{fmt.number(counts['aggregate_over'])} số liệu tổng hợp vượt giới hạn. Nếu mọi nhóm bên trong đều "
                "trong giới hạn thì tổng cũng vậy, nên trong mỗi đơn vị này **ít nhất một nhóm bên trong đã vượt tỷ "
                "lệ** — cần số liệu từng nhóm để xác định nhóm nào.", icon=":material/warning:")
+st.caption(qv.grouping_note(shown, counts))
 unruled = quota.unruled_years(shown)
 if unruled:
     st.caption("Chưa có quy định về tỷ lệ HTXS (không đánh giá, không tự đặt ra giới hạn): "
@@ -96,7 +99,7 @@ if flagged.empty:
     view.empty(f"Không có nhóm nào vượt tỷ lệ HTXS trong {when}.",
                "Mọi nhóm đã đối chiếu đều trong giới hạn của quy định năm đó.")
 else:
-    verdict = controls.page_choice("Kết luận", "ket_luan", [ALL, *quota.OVER], ALL,
+    verdict = controls.page_choice("Kết luận", "ket_luan", [ALL, *quota.OVER, quota.ALLOWED], ALL,
                                    format_func=lambda s: "Tất cả" if s == ALL else qv.STATUS_NAMES[s])
     table_filters = dict(filters)
     if verdict != ALL:
@@ -168,6 +171,9 @@ else:
                     "vuot_ty_le_nhieu_nam", {**filters, "Năm đánh giá": f"{years[0]}–{end}",
                                              "Vượt ít nhất hai năm trong": span_text},
                     key="dl_quota_repeat", title="Đơn vị vượt tỷ lệ HTXS nhiều năm", sheet="Vượt nhiều năm")
+
+# ───────────── decisions of the competent level (roles that may import data) ─────────────
+quota_decisions.section(shown, subject_names)
 
 # ───────────── the rules applied ─────────────
 with st.expander("Quy định về tỷ lệ đã áp dụng", icon=":material/gavel:"):
