@@ -1,5 +1,5 @@
 -- rule: ty_le_htxs_can_quyet_dinh
--- title: Số xếp HTXS vượt 20% số HTT nhưng trong mức ngoại lệ, vượt một tỷ lệ chưa kiểm chứng, nhóm nhỏ hoặc nhóm chưa rõ
+-- title: Số xếp HTXS vượt 20% số HTT nhưng trong mức ngoại lệ, vượt một tỷ lệ chưa kiểm chứng hoặc nhóm chưa rõ
 -- years: 2014-
 -- severity: can_xem_xet
 -- document: 366-QĐ/TW (30/8/2025): cấp có thẩm quyền có thể cho phép đến 25% số HTT với tổ chức có thành tích nổi
@@ -7,11 +7,9 @@
 -- description: Rows of queries/quota.sql with status 'can_quyet_dinh' (between the ratio and the exception ceiling)
 --   or 'can_xem_xet' (over a rule marked unverified), and 'vuot' rows of leaders as individuals (can_bo_lanh_dao),
 --   whose similar-role group (for example every head of a district office) the data cannot form: quota.sql counts
---   them per grassroots organization. Also 'nhom_nho': a group with fewer HTT than its rule's small_htt (5), where
---   floor(20% × HTT) is 0 or 1 and one HTXS is "over" — neither 21-HD ("trong từng tổ chức cơ sở đảng") nor 366
---   ("theo đối tượng có vị trí, vai trò, chức năng, nhiệm vụ tương đồng, do cấp có thẩm quyền xem xét, quyết định")
---   says how to treat so small a group, so it is to review, never a breach. Groups a decision of the competent level
---   allowed (status 'da_cho_phep') are not findings. Aggregate rows say they prove only that a group inside exceeded.
+--   them per grassroots organization. Small groups ('nhom_nho') are rule ty_le_htxs_nhom_nho. Groups a decision of the
+--   competent level allowed (status 'da_cho_phep') are not findings. Aggregate rows say they prove only that a group
+--   inside exceeded.
 -- source_query: quota
 -- param: first_year int required — năm đầu của khoảng áp dụng
 -- param: last_year int required — năm cuối của khoảng áp dụng
@@ -21,9 +19,7 @@ SELECT q.year, q.unit_code, q.subject, q.group_key AS subject_key,
               ' xếp HTT (', regexp_replace(replace(printf('%.1f', 100 * q.share_of_htt), '.', ','), ',0$', ''),
               '% số HTT), theo tỷ lệ ', regexp_replace(replace(printf('%.1f', 100 * q.ratio), '.', ','), ',0$', ''),
               '% được tối đa ', format('{:t.}', q.allowed),
-              CASE WHEN q.status = 'nhom_nho' THEN concat(' — nhóm nhỏ (dưới ', q.small_htt::VARCHAR,
-                        ' người/tập thể xếp HTT): giới hạn gần như bằng 0, cần xem xét, không kết luận vi phạm')
-                   WHEN q.status = 'can_quyet_dinh' THEN ' — trong mức ngoại lệ, cần quyết định cho phép của cấp có thẩm quyền'
+              CASE WHEN q.status = 'can_quyet_dinh' THEN ' — trong mức ngoại lệ, cần quyết định cho phép của cấp có thẩm quyền'
                    WHEN q.status = 'vuot' THEN concat(' — vượt ', format('{:t.}', q.excess), ' nếu tính cán bộ lãnh đạo',
                         ' trong một TCCSĐ là một nhóm; cần đối chiếu nhóm tương đồng thực tế')
                    ELSE ' — tỷ lệ áp dụng chưa kiểm chứng trong văn bản' END,
@@ -33,5 +29,5 @@ SELECT q.year, q.unit_code, q.subject, q.group_key AS subject_key,
        q.basis, NULL::INTEGER AS load_id, NULL::VARCHAR AS source_sheet, NULL::INTEGER AS source_row
 FROM src q LEFT JOIN subjects s ON s.code = q.subject
 WHERE q.year BETWEEN $first_year AND $last_year
-  AND (q.status IN ('can_quyet_dinh', 'can_xem_xet', 'nhom_nho') OR (q.status = 'vuot' AND q.subject = 'can_bo_lanh_dao'))
+  AND (q.status IN ('can_quyet_dinh', 'can_xem_xet') OR (q.status = 'vuot' AND q.subject = 'can_bo_lanh_dao'))
 ORDER BY q.year, q.unit_code, q.subject, q.group_key, q."grouping";

@@ -152,8 +152,9 @@ def test_a_small_group_over_the_ratio_is_to_review_not_a_breach(tmp_path, db, tr
     counts = quota.summary(df.reset_index())
     assert (counts["vuot"], counts["nhom_nho"]) == (1, 1)
     assert set(_findings(db, "ty_le_htxs_vuot_quy_dinh")["unit_code"]) == {"X2"}
-    review = _findings(db, "ty_le_htxs_can_quyet_dinh")
+    review = _findings(db, "ty_le_htxs_nhom_nho")            # its own rule, so that the worklist weighs it as data
     assert list(review["unit_code"]) == ["X1"] and "nhóm nhỏ" in review["detail"].iloc[0]
+    assert _findings(db, "ty_le_htxs_can_quyet_dinh").empty
 
 
 def test_small_groups_apply_literally_when_the_configuration_says_so(tmp_path, db, tree, monkeypatch):

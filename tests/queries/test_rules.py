@@ -328,6 +328,11 @@ case("ty_le_htxs_can_quyet_dinh", "QT2",
      Data(grassroots("QT2", 2), [*many(2025, "QT2-C1", "QT2a", HTXS=5, HTT=25), *many(2025, "QT2-C2", "QT2b", HTXS=5, HTT=25)]),
      [(2025, "QT2", "can_xem_xet")])
 
+case("ty_le_htxs_nhom_nho", "QT3",          # 1 HTXS against 2 HTT: floor(20% × 2) = 0, a group too small to judge
+     Data(grassroots("QT3"), many(2021, "QT3-C1", "QT3a", HTXS=1, HTT=2)),
+     Data(grassroots("QT3"), many(2021, "QT3-C1", "QT3a", HTT=3)),
+     [(2021, "QT3", "can_xem_xet")])
+
 # ── 366: excellent only with last year's shortcomings fixed ──
 case("htxs_chua_khac_phuc_han_che", "HC1",
      Data(grassroots("HC1"), collectives=[c(2025, "HC1", "tccsd", "HTXS")], shortcomings=[
