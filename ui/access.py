@@ -37,6 +37,7 @@ import streamlit as st
 from etl import accounts, audit
 from queries import personal
 from queries.scope import FULL, Restriction
+from ui import fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_FILE = ROOT / "data" / "reference" / "role_pages.csv"
@@ -384,7 +385,7 @@ def gate(pages, is_demo: Callable[[], bool]) -> User:
             _stop_with("Yêu cầu này không đi qua proxy xác thực của cơ quan (hoặc mang tiêu đề xác thực lặp lại) nên "
                        "bị từ chối và đã được ghi nhật ký. Hãy mở ứng dụng bằng địa chỉ cơ quan cấp.")
         refused("đăng nhập qua proxy", f"người dùng '{name}' không có tài khoản hợp lệ")
-        _stop_with(f"Tài khoản '{name}' chưa được cấp quyền dùng ứng dụng này — liên hệ quản trị hệ thống."
+        _stop_with(f"Tài khoản '{fmt.plain(name)}' chưa được cấp quyền dùng ứng dụng này — liên hệ quản trị hệ thống."
                    if name else "Proxy không chuyển danh tính người dùng — liên hệ quản trị hệ thống.")
     seen = set()
     hidden = []
@@ -415,8 +416,8 @@ def sidebar(user: User) -> None:
             from ui import data       # here, not at the top: ui.data imports this module
             units = data.units()
             names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}
-            unit = f" · {names.get(user.unit, user.unit)}"
-        st.caption(f"Đăng nhập: **{user.name}** · {user.role.name}{unit}")
+            unit = f" · {fmt.plain(names.get(user.unit, user.unit))}"
+        st.caption(f"Đăng nhập: **{fmt.plain(user.name)}** · {user.role.name}{unit}")
         if mode() == "tai_khoan" and st.button("Đăng xuất", key="dang_xuat", icon=":material/logout:"):
             log("dang_xuat", user=user)
             st.session_state.pop(_AUTH, None)
