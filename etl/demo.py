@@ -54,6 +54,15 @@ PROVINCE = "TU-MS"
 HTXS, HTT, HT, KHTNV = 1, 2, 3, 4
 BANDS = {HTXS: (90.0, 98.0), HTT: (70.0, 89.5), HT: (50.0, 69.5), KHTNV: (30.0, 49.5)}   # points per level
 
+# A leadership collective (tập thể lãnh đạo, cấp ủy cơ sở) whose head was disciplined in the year is KHTNV:
+# 21-HD/BTCTW (2019–2022) from cảnh cáo up; 124-QĐ/TW (2023–2024) any form; 366-QĐ/TW (2025–) from khiển trách, the
+# lightest party discipline, up. From 2023 a violation self-detected and remedied is the exception (the competent level
+# decides): forms worded like the config's tu_phat_hien (the demo writes none).
+HEAD_DISCIPLINE_FROM = 2019
+ANY_HEAD_DISCIPLINE_FROM = 2023
+GRAVE_FORMS = ("canh cao", "cach chuc", "khai tru", "ha bac luong", "giang chuc", "buoc thoi viec")
+SELF_DETECTED = ("tu phat hien", "chu dong phat hien", "chu dong bao cao", "tu giac bao cao")
+
 # ───────────────────────────── vocabulary ─────────────────────────────
 
 TREE = {"province": "Tỉnh ủy", "district": "Huyện ủy", "dbcs": "Đảng bộ cơ sở", "cbcs": "Chi bộ cơ sở",
@@ -964,6 +973,8 @@ class _Simulation:
                     lvl += 1
                 if cdisc[(u.code, "tccsd_leaders")] or (y >= REORG_YEAR and self.unfixed_before(u.code, y)):
                     lvl = max(lvl, HTT)
+                if u.code in leaders and _head_discipline_fails(y, form.get(leaders[u.code].code)):
+                    lvl = KHTNV
                 final[(u.code, "cap_uy")] = unit_pins.get((u.code, "cap_uy"), lvl)
                 cdisc[(u.code, "cap_uy")] = cdisc[(u.code, "tccsd_leaders")]
         if y >= COLLECTIVE_QUOTA_FROM:
@@ -1049,9 +1060,11 @@ class _Simulation:
                 disc = any(leaders_disc.get(c.code, False) for c in self.kids(u.code, y, "cbtt"))
                 final[(u.code, "tccsd")] = capped(intended(u.code, "tccsd"), subs, disc, 1 / 3)
                 cdisc[(u.code, "tccsd")] = cdisc[(u.code, "tccsd_leaders")] = disc
+        head_of = {unit: m for m, unit in leader_of.items()}
         for u in self.alive("ttld", y):
             disc = u.code in ttld_disc
-            final[(u.code, "tap_the_lanh_dao")] = KHTNV if disc else intended(u.code, "tap_the_lanh_dao")
+            fails = disc or _head_discipline_fails(y, form.get(head_of.get(u.code, "")))
+            final[(u.code, "tap_the_lanh_dao")] = KHTNV if fails else intended(u.code, "tap_the_lanh_dao")
             cdisc[(u.code, "tap_the_lanh_dao")] = disc
         if y >= REORG_YEAR:
             for (code, subject), lvl in final.items():      # chi bộ too: they inherit merged units' shortcomings
@@ -1424,6 +1437,17 @@ def _style(region: str, year: int) -> _Style:
 def _no_marks(text: str) -> str:
     s = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
+
+
+def _head_discipline_fails(y: int, form: str | None) -> bool:
+    """Whether a head disciplined in year y with this form makes their leadership collective KHTNV (see
+    HEAD_DISCIPLINE_FROM)."""
+    if form is None or y < HEAD_DISCIPLINE_FROM:
+        return False
+    key = _no_marks(form).lower()
+    if y < ANY_HEAD_DISCIPLINE_FROM:
+        return any(f in key for f in GRAVE_FORMS)
+    return not any(f in key for f in SELF_DETECTED)
 
 
 def _spell(level: int, year: int, individual: bool, style: _Style, rng: random.Random, who: str = "") -> str:
