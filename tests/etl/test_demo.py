@@ -94,6 +94,16 @@ def audit(d: demo.Demo) -> set[tuple]:
                 found.add(("leader_above_led_unit", r.year, r.led_unit, r.member))
             elif r.level < unit.level:
                 found.add(("leader_better_than_unit", r.year, r.led_unit, r.member))
+            # The leadership collective the member heads (tập thể lãnh đạo, cấp ủy cơ sở) is KHTNV when the head was
+            # disciplined in the year: 21-HD (2019–2022) from cảnh cáo up; 124-QĐ (2023–2024) in any form; 366-QĐ
+            # (2025–) from khiển trách, the lightest, up — save a violation self-detected and remedied (2023–).
+            form = search_key(r.form or "")
+            counts = r.disciplined and (
+                any(f in form for f in ("canh cao", "cach chuc", "khai tru")) if 2019 <= r.year <= 2022 else
+                r.year >= 2023 and not any(f in form for f in ("tu phat hien", "chu dong phat hien")))
+            team = coll.get((r.year, r.led_unit, "tap_the_lanh_dao" if u.tree == "ttld" else "cap_uy"))
+            if counts and team and team.level != KHTNV:
+                found.add(("leadership_collective_head_disciplined", r.year, r.led_unit, r.member))
         assert key in members
 
     def rule_21hd(level: int, below: list[int], majority: float) -> str | None:
@@ -176,6 +186,13 @@ def test_anomalies_are_exactly_the_planted_ones(small):
     assert offender == [2021, 2022, 2023]                      # a repeat offender, three years in a row
     ratios = {p["kind"]: p["ratio"] for p in small.planted if p["year"] == 2025 and "ratio" in p}
     assert .20 < ratios["member_quota_needs_exception"] <= .25 < ratios["member_quota_exceeded"]
+
+
+def test_district_anomalies_are_exactly_the_planted_ones():
+    # The district demo has many more leadership collectives than the small one, hence heads disciplined in years
+    # where 21-HD (cảnh cáo up), 124-QĐ (any form) or 366-QĐ makes their collective KHTNV.
+    district = demo.simulate("district", anomalies=True)
+    assert audit(district) == planted_keys(district.planted)
 
 
 def test_planting_changes_only_the_planted_records(small, small_clean):
