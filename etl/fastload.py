@@ -47,7 +47,7 @@ from etl import normalize as nz
 from etl import tree_checks, warehouse
 from etl.layouts import LAYOUTS, match_header
 from etl.readers import FileError, _delimiter, _is_report_header, col_letter, read_blocks
-from etl.validate import COLLECTIVE_SUBJECTS, Registry, check_block, member_key
+from etl.validate import COLLECTIVE_SUBJECTS, EXEMPLARY_CONFLICT, Registry, check_block, member_key
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 FAST_KINDS = {"units", "member_ratings", "collective_ratings", "aggregate_counts", "shortcomings",
@@ -468,7 +468,8 @@ class _Maps:
 # Fields with few distinct values (levels, yes/no, counts, years …): normalized through their combinations.
 COMBO_FIELDS = {"year", "label", "disciplined", "discipline_form", "is_leader", "civil_label", "votes_for",
                 "official_members", "score", "subject", "self_label", "htxs", "htt", "ht", "khtnv", "total",
-                "not_rated", "category", "remedy", "source", "tree_level", "first_year", "last_year", "kind"}
+                "not_rated", "category", "remedy", "source", "tree_level", "first_year", "last_year", "kind",
+                "exemplary"}
 ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "SMALLINT": pa.int16(),
                "TINYINT": pa.int8(), "UBIGINT": pa.uint64(), "UINTEGER": pa.uint32(), "USMALLINT": pa.uint16(),
                "UTINYINT": pa.uint8(), "DOUBLE": pa.float64(), "FLOAT": pa.float32(), "BOOLEAN": pa.bool_()}
@@ -696,21 +697,24 @@ class _Check:
         self.col(f"e_{fld}", f"{j}.e")
         self.err(f"e_{fld}", fld)
 
-    def label(self, fld: str, level_name: str, with_reason: bool = False, raw_name: str | None = None) -> None:
+    def label(self, fld: str, level_name: str, with_reason: bool = False, raw_name: str | None = None,
+              mark_name: str | None = None) -> None:
         required = fld == "label"      # 'Xếp loại' must be given; the other labels may be blank
 
         def fn(v):
             key = _blank_to_none(v)
             lb, e = (None, None) if (key is None and not required) else nz.parse_label(key)
             return (lb.level if lb else None, lb.not_rated_reason if lb else None,
-                    None if nz.is_blank(v) else str(v), e)
-        j = self.lookup(fld, fn, [("lv", "TINYINT"), ("nr", "VARCHAR"), ("raw", "VARCHAR"), ("e", "VARCHAR")],
-                        f"label:{required}")
+                    None if nz.is_blank(v) else str(v), e, bool(lb.exemplary) if lb else None)
+        j = self.lookup(fld, fn, [("lv", "TINYINT"), ("nr", "VARCHAR"), ("raw", "VARCHAR"), ("e", "VARCHAR"),
+                                  ("ex", "BOOLEAN")], f"label:{required}")
         self.col(level_name, f"{j}.lv")
         if with_reason:
             self.col("not_rated_reason", f"{j}.nr")
         if raw_name:
             self.col(raw_name, f"{j}.raw")
+        if mark_name:                  # the label carries "tiêu biểu"
+            self.col(mark_name, f"{j}.ex")
         self.col(f"e_{fld}", f"{j}.e")
         self.err(f"e_{fld}", fld)
 
@@ -865,11 +869,16 @@ def _layout_check(ch: _Check) -> None:
         ch.year()
         ch.unit()
         ch.subject(COLLECTIVE_SUBJECTS)
-        ch.label("label", "level", raw_name="label_raw")
+        ch.label("label", "level", raw_name="label_raw", mark_name="exemplary_label")
         ch.label("self_label", "self_level")
         ch.score()
         ch.boolean("disciplined")
-        ch.outputs += ["self_level", "level", "label_raw", "disciplined"]
+        # "tiêu biểu": marked in the label or in its own column; a label marked and a column saying no contradict
+        ch.mapped("exemplary", nz.parse_exemplary, "exemplary", "BOOLEAN", name="exemplary_column")
+        ch.post.append("exemplary_label IS TRUE AND exemplary_column IS FALSE AS e_exemplary_conflict")
+        ch.err("e_exemplary_conflict", "exemplary", lambda r: EXEMPLARY_CONFLICT)
+        ch.post.append("CASE WHEN exemplary_label IS TRUE THEN true ELSE exemplary_column END AS exemplary_final")
+        ch.outputs += ["self_level", "level", "label_raw", "disciplined", "exemplary_final AS exemplary"]
     elif kind == "aggregate_counts":
         ch.year()
         ch.unit()

@@ -69,6 +69,8 @@ LAYOUTS: dict[str, Layout] = {
         Column("label", "Xếp loại", True, ("Xếp loại chất lượng", "Cấp có thẩm quyền xếp loại")),
         Column("score", "Điểm"),
         Column("disciplined", "Có thành viên hoặc đơn vị trực thuộc bị kỷ luật", aliases=("Bị kỷ luật",)),
+        # the commendation "tiêu biểu" (domain.md §4: not a level), also read from a label that carries it
+        Column("exemplary", "Tiêu biểu", aliases=("Khen thưởng tiêu biểu", "Được khen thưởng tiêu biểu")),
     ), one_of=(("unit_code", "unit_name"),)),
     "aggregate_counts": Layout("aggregate_counts", "Số lượng theo mức xếp loại", (
         Column("year", "Năm", True, ("Năm đánh giá",)),

@@ -147,12 +147,20 @@ def parse_bool(value: object) -> tuple[bool | None, str | None]:
     return None, f"'{show(value)}' không phải Có/Không"
 
 
+def parse_exemplary(value: object) -> tuple[bool | None, str | None]:
+    """The column "Tiêu biểu" of a collective rating: Có/Không as parse_bool, or the word itself ("Tiêu biểu")."""
+    if not is_blank(value) and isinstance(value, str) and search_key(value) == EXEMPLARY:
+        return True, None
+    return parse_bool(value)
+
+
 # ───────────────────────────── rating labels ─────────────────────────────
 
 @dataclass(frozen=True)
 class Label:
     level: int | None           # 1..4, None when not rated
     not_rated_reason: str | None
+    exemplary: bool = False     # the label carries the commendation "tiêu biểu" (domain.md §4: not a level)
 
 
 # Words written in front of a level that do not change it: "Đảng bộ (chi bộ) hoàn thành tốt nhiệm vụ",
@@ -163,6 +171,7 @@ _LABEL_PREFIXES = [
     "dat", "duoc xep loai", "xep",
 ]
 _LABEL_SUFFIXES = ["tieu bieu", "5 nam lien", "nam nam lien"]
+EXEMPLARY = "tieu bieu"     # the suffix that is the commendation "tiêu biểu", kept as Label.exemplary
 
 
 @functools.lru_cache(maxsize=1)
@@ -175,8 +184,10 @@ def _label_table() -> dict[str, Label]:
     return table
 
 
-def _strip_affixes(key: str) -> str:
+def _strip_affixes(key: str) -> tuple[str, set[str]]:
+    """The key without the words around a level, and the suffixes (commendations) taken off."""
     changed = True
+    taken: set[str] = set()
     while changed:
         changed = False
         for p in _LABEL_PREFIXES:
@@ -185,11 +196,15 @@ def _strip_affixes(key: str) -> str:
         for suf in _LABEL_SUFFIXES:
             if key.endswith(" " + suf):
                 key, changed = key[: -len(suf) - 1], True
-    return key
+                taken.add(suf)
+    return key, taken
 
 
 def parse_label(value: object) -> tuple[Label | None, str | None]:
-    """Any label of domain.md §4 → Label(level 1..4 or None with a not-rated reason)."""
+    """Any label of domain.md §4 → Label(level 1..4 or None with a not-rated reason). A label written with the
+    commendation "tiêu biểu" ("Trong sạch vững mạnh tiêu biểu", "Hoàn thành xuất sắc nhiệm vụ (tiêu biểu)") gives its
+    level and exemplary=True: the mark is a commendation, kept so that commendations can be audited. "5 năm liền" is
+    taken off without a mark (the five-year lists are computed from the ratings)."""
     if is_blank(value):
         return None, "thiếu xếp loại"
     if isinstance(value, (int, float)) and float(value) in (1, 2, 3, 4):
@@ -198,9 +213,10 @@ def parse_label(value: object) -> tuple[Label | None, str | None]:
     key = search_key(value)
     if key in table:
         return table[key], None
-    stripped = _strip_affixes(key)
+    stripped, taken = _strip_affixes(key)
     if stripped in table:
-        return table[stripped], None
+        found = table[stripped]
+        return (Label(found.level, found.not_rated_reason, True) if EXEMPLARY in taken else found), None
     return None, f"không nhận ra mức xếp loại '{show(value)}'"
 
 

@@ -182,8 +182,13 @@ CREATE TABLE IF NOT EXISTS collective_ratings (
     disciplined BOOLEAN,             -- a member of the collective or a subordinate unit was disciplined in the year
     load_id     INTEGER NOT NULL,
     source_sheet VARCHAR,
-    source_row  INTEGER
+    source_row  INTEGER,
+    exemplary   BOOLEAN              -- the file marks it "tiêu biểu" (a commendation, not a level: domain.md §4), in the
+                                     -- label ("Trong sạch vững mạnh tiêu biểu") or the column "Tiêu biểu"; false when
+                                     -- the column says no; NULL when the file says nothing
 );
+-- (a warehouse made before the column existed gets it here; etl/warehouse.py reads the marks back from label_raw)
+ALTER TABLE collective_ratings ADD COLUMN IF NOT EXISTS exemplary BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS member_ratings (
     year        SMALLINT NOT NULL,

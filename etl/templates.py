@@ -25,7 +25,7 @@ EXAMPLES = {
     "member_ratings": ["2024", "DV0001234", "Nguyễn Văn An", "H01-X01-CB01", "Hoàn thành tốt nhiệm vụ", "Không", "",
                        "Không", "", "Hoàn thành tốt nhiệm vụ", "", "", ""],
     "collective_ratings": ["2024", "H01-X01", "Tổ chức cơ sở đảng", "Hoàn thành xuất sắc nhiệm vụ",
-                           "Hoàn thành tốt nhiệm vụ", "", "Không"],
+                           "Hoàn thành tốt nhiệm vụ", "", "Không", "Không"],
     "aggregate_counts": ["2024", "H01-X01", "Đảng viên", "12", "60", "4", "0", "76", "5"],
     "shortcomings": ["2024", "H01-X01", "Tổ chức cơ sở đảng", "Báo cáo kiểm điểm còn chung chung, chưa rõ trách nhiệm cá nhân",
                      "Chất lượng tự phê bình", "Đang khắc phục", "Báo cáo kiểm điểm"],

@@ -160,6 +160,9 @@ def _headers(kind: str) -> dict[str, str]:
     return {c.field: c.header for c in LAYOUTS[kind].columns}
 
 
+EXEMPLARY_CONFLICT = "xếp loại ghi 'tiêu biểu' nhưng cột 'Tiêu biểu' ghi không — không biết bên nào đúng"
+
+
 def member_key(salt: str, member_code: str) -> str:
     """Stable pseudonym of a party member inside one warehouse (the salt never leaves it)."""
     return hashlib.sha256(f"{salt}|{nz.search_key(member_code).upper()}".encode()).hexdigest()[:16]
@@ -309,6 +312,14 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
         errs.add(se2.notna(), "score", se2)
         out["score"] = sc
         bool_col("disciplined")
+        # "tiêu biểu": marked in the label or in its own column; a label marked and a column saying no contradict
+        marked = _apply(labels, lambda lb: bool(lb.exemplary) if lb else None)
+        col, ce = _map(_col(frame, "exemplary"), nz.parse_exemplary)
+        errs.add(ce.notna(), "exemplary", ce)
+        errs.add(pd.Series([m is True and c is False for m, c in zip(marked, col)], index=frame.index, dtype=bool),
+                 "exemplary", EXEMPLARY_CONFLICT)
+        out["exemplary"] = pd.Series([True if m is True else c for m, c in zip(marked, col)], index=frame.index,
+                                     dtype=object)
     elif kind in ("aggregate_counts", "report_table"):
         if kind == "report_table":
             out["year"] = frame["year"]

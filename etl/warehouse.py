@@ -124,6 +124,23 @@ def _init(con: duckdb.DuckDBPyConnection) -> None:
     if not con.execute("SELECT 1 FROM meta WHERE key = 'member_key_salt'").fetchall():
         con.execute("INSERT INTO meta VALUES ('member_key_salt', ?), ('schema_version', ?)",
                     [secrets.token_hex(16), SCHEMA_VERSION])
+    _exemplary_from_labels(con)
+
+
+def _exemplary_from_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Once per warehouse: collective ratings loaded before collective_ratings.exemplary existed get the "tiêu biểu"
+    mark back from the label they keep as written (label_raw), as the loaders read it now (etl/normalize.parse_label).
+    """
+    if con.execute("SELECT 1 FROM meta WHERE key = 'exemplary_from_labels'").fetchall():
+        return
+    from etl import normalize as nz
+    labels = [r[0] for r in con.execute("SELECT DISTINCT label_raw FROM collective_ratings "
+                                        "WHERE exemplary IS NULL AND label_raw IS NOT NULL").fetchall()]
+    marked = [v for v in labels if (nz.parse_label(v)[0] or nz.Label(None, None)).exemplary]
+    if marked:
+        con.execute("UPDATE collective_ratings SET exemplary = true "
+                    "WHERE exemplary IS NULL AND list_contains(?, label_raw)", [marked])
+    con.execute("INSERT INTO meta VALUES ('exemplary_from_labels', ?)", [str(len(marked))])
 
 
 # Years that have data, and the tree of each: the units alive in a year are the same for every year between two

@@ -33,6 +33,24 @@ def test_every_label_variant_maps_to_its_level(label, level):
     assert parsed.level == level
 
 
+@pytest.mark.parametrize("label,level,exemplary", [
+    ("Trong sạch vững mạnh tiêu biểu", 1, True), ("Trong sạch, vững mạnh tiêu biểu", 1, True),
+    ("Hoàn thành xuất sắc nhiệm vụ (tiêu biểu)", 1, True), ("HTXS tiêu biểu 5 năm liền", 1, True),
+    ("Đảng bộ hoàn thành xuất sắc nhiệm vụ tiêu biểu", 1, True),
+    ("Hoàn thành xuất sắc nhiệm vụ", 1, False), ("TSVM", 1, False), ("Hoàn thành xuất sắc nhiệm vụ 5 năm liền", 1, False),
+])
+def test_the_commendation_tieu_bieu_is_kept_beside_the_level(label, level, exemplary):
+    parsed, err = nz.parse_label(label)
+    assert err is None and (parsed.level, parsed.exemplary) == (level, exemplary)
+
+
+@pytest.mark.parametrize("value,expected", [("Tiêu biểu", (True, None)), ("tieu bieu", (True, None)),
+                                            ("Có", (True, None)), ("x", (True, None)), ("Không", (False, None)),
+                                            ("", (None, None)), (None, (None, None))])
+def test_the_column_tieu_bieu(value, expected):
+    assert nz.parse_exemplary(value) == expected
+
+
 @pytest.mark.parametrize("label,reason", [
     ("Miễn công tác và sinh hoạt đảng", "mien"), ("Kết nạp dưới 6 tháng", "moi_ket_nap"),
     ("Đình chỉ sinh hoạt đảng", "dinh_chi"), ("Không xếp loại", "khong_xep_loai"),
