@@ -333,6 +333,16 @@ case("ty_le_htxs_nhom_nho", "QT3",          # 1 HTXS against 2 HTT: floor(20% ×
      Data(grassroots("QT3"), many(2021, "QT3-C1", "QT3a", HTT=3)),
      [(2021, "QT3", "can_xem_xet")])
 
+# ── the "tiêu biểu" marks of the files against the commendation limit (issue 23, item 5) ──
+case("tieu_bieu_vuot_gioi_han", "KT1",     # 6 chi bộ HTXS: floor(20% × 6) = 1 may be "tiêu biểu"; 2 are marked
+     Data(grassroots("KT1", 6), collectives=[
+         *[c(2021, f"KT1-C{i}", "chi_bo", "Hoàn thành xuất sắc nhiệm vụ tiêu biểu") for i in (1, 2)],
+         *[c(2021, f"KT1-C{i}", "chi_bo", "HTXS") for i in range(3, 7)]]),
+     Data(grassroots("KT1", 6), collectives=[
+         c(2021, "KT1-C1", "chi_bo", "Hoàn thành xuất sắc nhiệm vụ (tiêu biểu)"),
+         *[c(2021, f"KT1-C{i}", "chi_bo", "HTXS") for i in range(2, 7)]]),
+     [(2021, "KT1", "can_xem_xet")])
+
 # ── 366: excellent only with last year's shortcomings fixed ──
 case("htxs_chua_khac_phuc_han_che", "HC1",
      Data(grassroots("HC1"), collectives=[c(2025, "HC1", "tccsd", "HTXS")], shortcomings=[
