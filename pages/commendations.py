@@ -71,6 +71,7 @@ if show_orgs:
                                 column_config={cm.PROPOSE: st.column_config.CheckboxColumn(cm.PROPOSE, width="small"),
                                                "Điểm": st.column_config.TextColumn(alignment="right")})
         proposals = proposals.assign(**{cm.PROPOSE: list(edited[cm.PROPOSE])})
+        st.caption(cm.marked_note(cands, year))
 checked = cm.check(cands, list(proposals[cm.PROPOSE]), ratio_of)
 if show_orgs and not checked.empty:
     over = cm.over_limit(checked)

@@ -5,11 +5,13 @@
 --   20% of the chi bộ rated TSVM/HTXS). five_years says whether the organization is also HTXS five years running.
 --   The rule is the one of the year (first_year..last_year) whose scope covers the unit, a local rule (scope = a unit,
 --   its subtree) before a national one; rule_id, ratio and certainty name it (U: a reference level only). No rule for
---   the year: allowed_exemplary, ratio and source are empty.
+--   the year: allowed_exemplary, ratio and source are empty. marked: the file of the rating marks the organization
+--   "tiêu biểu" (collective_ratings.exemplary); marked_in_group: how many of the group it marks (the catalog rule
+--   tieu_bieu_vuot_gioi_han reports the groups where the marks exceed allowed_exemplary).
 -- param: year int optional — năm đánh giá (mặc định: năm mới nhất)
 -- param: unit text optional — chỉ trong đơn vị này
 -- columns: year, subject, parent, unit_code, unit, score, five_years, htxs_in_group, allowed_exemplary, source,
---   rule_id, ratio, certainty
+--   rule_id, ratio, certainty, marked, marked_in_group
 WITH p AS (
     SELECT coalesce(CAST($year AS INTEGER), (SELECT max(year) FROM collective_ratings)) AS year,
            CAST($unit AS VARCHAR) AS unit
@@ -21,7 +23,7 @@ scope AS (
     SELECT a.unit_code FROM unit_ancestors a WHERE a.ancestor_code IN (SELECT unit_code FROM target)
 ),
 excellent AS (
-    SELECT c.year, c.subject, u.parent_code, c.unit_code, u.name, c.score
+    SELECT c.year, c.subject, u.parent_code, c.unit_code, u.name, c.score, coalesce(c.exemplary, false) AS marked
     FROM collective_ratings c JOIN units u USING (unit_code), p
     WHERE c.year = p.year AND c.level = 1 AND c.subject IN ('tccsd', 'chi_bo')
       AND (p.unit IS NULL OR c.unit_code IN (SELECT unit_code FROM scope))
@@ -48,7 +50,8 @@ SELECT e.year::INTEGER AS year, e.subject, pu.name AS parent, e.unit_code, e.nam
        (f.unit_code IS NOT NULL) AS five_years,
        count(*) OVER (PARTITION BY e.subject, e.parent_code)::INTEGER AS htxs_in_group,
        floor(r.ratio * count(*) OVER (PARTITION BY e.subject, e.parent_code) + 1e-9)::INTEGER AS allowed_exemplary,
-       r.source, r.rule_id, r.ratio::DOUBLE AS ratio, r.certainty
+       r.source, r.rule_id, r.ratio::DOUBLE AS ratio, r.certainty, e.marked,
+       count(*) FILTER (WHERE e.marked) OVER (PARTITION BY e.subject, e.parent_code)::INTEGER AS marked_in_group
 FROM excellent e
 LEFT JOIN units pu ON pu.unit_code = e.parent_code
 LEFT JOIN five f ON f.unit_code = e.unit_code AND f.subject = e.subject

@@ -143,6 +143,27 @@ def check(cands: pd.DataFrame, selected: list[bool], ratio_by_subject: dict[str,
     return pd.DataFrame(rows, columns=cols)
 
 
+def marked_note(cands: pd.DataFrame, year: int) -> str:
+    """One sentence under the candidates: how many of them the rating files already mark "tiêu biểu"
+    (collective_ratings.exemplary), and the groups where those marks exceed the limit (the catalog's rule
+    tieu_bieu_vuot_gioi_han lists them too, with the rule's source)."""
+    if cands.empty or "marked" not in cands.columns:
+        return ""
+    marked = cands["marked"].fillna(False).astype(bool)
+    if not marked.any():
+        return f"Tệp xếp loại năm {year} không ghi “tiêu biểu” cho tổ chức nào trong danh sách này."
+    over = []
+    for _, g in cands.assign(_g=_groups(cands)).groupby("_g", sort=False):
+        first = g.iloc[0]
+        n = int(g["marked"].fillna(False).astype(bool).sum())
+        if pd.notna(first["allowed_exemplary"]) and n > int(first["allowed_exemplary"]):
+            parent = first["parent"] if isinstance(first["parent"], str) else ""
+            over.append(f"{parent} ({KIND.get(first['subject'], first['subject']).lower()}): {n} > "
+                        f"{int(first['allowed_exemplary'])}")
+    text = f"Tệp xếp loại năm {year} đã ghi “tiêu biểu” cho {int(marked.sum())} tổ chức trong danh sách này"
+    return text + (". Số ghi vượt giới hạn: " + "; ".join(over) + "." if over else ", trong giới hạn ở mọi nhóm.")
+
+
 def over_limit(checked: pd.DataFrame) -> pd.DataFrame:
     return checked[checked["Kết luận"].str.startswith(OVER)] if not checked.empty else checked
 

@@ -36,6 +36,17 @@ def test_the_limit_is_floor_of_twenty_percent_of_the_htxs_under_one_parent():
     assert list(cm.over_limit(result.reset_index())["Cấp trên"]) == ["Đảng bộ xã A"]
 
 
+def test_the_marks_the_files_carry_are_counted_against_the_limit():
+    c = cands({("chi_bo", "Đảng bộ xã A"): 6, ("chi_bo", "Đảng bộ xã B"): 5})
+    c["marked"] = [True, True, False, False, False, False, True, False, False, False, False]
+    note = cm.marked_note(c, 2017)
+    assert "đã ghi “tiêu biểu” cho 3 tổ chức" in note
+    assert "Đảng bộ xã A (chi bộ trực thuộc): 2 > 1" in note and "xã B" not in note      # B: 1 ≤ floor(20% × 5)
+    c["marked"] = [True] + [False] * 10
+    assert cm.marked_note(c, 2017).endswith("trong giới hạn ở mọi nhóm.")
+    assert "không ghi" in cm.marked_note(c.assign(marked=False), 2017)
+
+
 def test_rules_come_from_the_configuration():
     rules = pd.DataFrame({"rule_id": ["nam_nam_lien", "tieu_bieu_chi_bo"], "subject": ["*", "chi_bo"],
                           "ratio": [None, 0.25], "base": [None, "htxs"], "streak_years": [3, None],
