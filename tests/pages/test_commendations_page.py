@@ -45,6 +45,7 @@ def history_db(tmp_path_factory):
                  [y, "R" if y <= 2022 else "R2", "tccsd", "HTXS"]]           # renamed in 2023: keeps it
     rows += [[2025, "D", "tccsd", "HTXS"], [2025, "E", "tccsd", "HTXS"]]     # 6 HTXS TCCSĐ in 2025 → 1 tiêu biểu
     rows += [[2025, f"C{i}", "chi_bo", "HTXS" if i <= 6 else "HTT"] for i in range(1, 11)]   # 6 HTXS chi bộ → 1
+    rows[-10][3] = rows[-9][3] = "Hoàn thành xuất sắc nhiệm vụ tiêu biểu"     # the file marks two of them
     members = [["Năm", "Mã đảng viên", "Họ và tên", "Mã chi bộ", "Xếp loại"]]
     for y in range(2021, 2026):
         members += [[y, "DV1", NAMES["DV1"], "C1", "HTXS"], [y, "DV3", NAMES["DV3"], "C3", "HTXS"],
@@ -101,6 +102,11 @@ def test_tieu_bieu_candidates_are_checked_against_the_configured_share(at):
     assert set(check["Kết luận"]) == {cm.OK}
     assert any("trong giới hạn ở cả 2 nhóm" in s.value for s in at.success)
     assert not buttons(at)["dl_office"].proto.disabled
+
+
+def test_the_marks_the_rating_file_carries_are_counted_beside_the_candidates(at):
+    assert ("Tệp xếp loại năm 2025 đã ghi “tiêu biểu” cho 2 tổ chức trong danh sách này. Số ghi vượt giới hạn: "
+            "Đảng bộ xã A (chi bộ trực thuộc): 2 > 1.") in texts(at)
 
 
 def test_the_office_list_in_official_layout_with_names_marked_and_logged(at, downloads, audit_file):
