@@ -377,10 +377,15 @@ def _same_rows(con, table: str, plain: str) -> None:
 def _same_quota_audit(con, what: str) -> None:
     """quota_audit holds the derived statement's rows for every year, stored in queries/quota.sql's order."""
     years = sorted({r[0] for r in con.execute("SELECT DISTINCT year FROM unit_ancestors_by_year").fetchall()})
-    want = con.execute("SELECT * FROM (" + precompute._sql("quota_audit").strip().rstrip(";") + ") "
-                       'ORDER BY year DESC, excess DESC NULLS LAST, name_order, subject, group_key, "grouping"',
-                       {"years": years}).fetchall()
-    got = con.execute("SELECT * EXCLUDE (sort_order) FROM quota_audit").fetchall()       # (storage order)
+    statement = con.execute("SELECT * FROM (" + precompute._sql("quota_audit").strip().rstrip(";") + ") "
+                            'ORDER BY year DESC, excess DESC NULLS LAST, name_order, subject, group_key, "grouping"',
+                            {"years": years})
+    names = [d[0] for d in statement.description]
+    want = statement.fetchall()
+    # compared column by column by name (the rows are stored BY NAME; a column added later sits at the table's end)
+    stored = set(r[0] for r in con.execute("DESCRIBE quota_audit").fetchall()) - {"sort_order"}
+    assert set(names) == stored, f"quota_audit {what}: columns {sorted(set(names) ^ stored)}"
+    got = con.execute("SELECT " + ", ".join(f'"{n}"' for n in names) + " FROM quota_audit").fetchall()  # (stored order)
     assert got == want, f"quota_audit {what}"
 
 
