@@ -343,6 +343,13 @@ case("tieu_bieu_vuot_gioi_han", "KT1",     # 6 chi bộ HTXS: floor(20% × 6) = 
          *[c(2021, f"KT1-C{i}", "chi_bo", "HTXS") for i in range(2, 7)]]),
      [(2021, "KT1", "can_xem_xet")])
 
+case("ty_le_htxs_chua_kiem_chung", "QT4",   # chi bộ 2021: 2 HTXS against 5 HTT over the 20% marked unverified ([U])
+     Data(grassroots("QT4", 7), collectives=[*(c(2021, f"QT4-C{i}", "chi_bo", "HTXS") for i in (1, 2)),
+                                             *(c(2021, f"QT4-C{i}", "chi_bo", "HTT") for i in range(3, 8))]),
+     Data(grassroots("QT4", 7), collectives=[c(2021, "QT4-C1", "chi_bo", "HTXS"),
+                                             *(c(2021, f"QT4-C{i}", "chi_bo", "HTT") for i in range(2, 8))]),
+     [(2021, "QT4|*|*", "can_xem_xet")])            # the group: every chi bộ under QT4 (cap_tren)
+
 # ── 366: excellent only with last year's shortcomings fixed ──
 case("htxs_chua_khac_phuc_han_che", "HC1",
      Data(grassroots("HC1"), collectives=[c(2025, "HC1", "tccsd", "HTXS")], shortcomings=[
