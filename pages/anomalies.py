@@ -61,14 +61,17 @@ if shown_view == "don_vi":
         view.empty("Không có đơn vị nào cần kiểm tra theo các phát hiện của phạm vi này.",
                    "Chọn năm, đơn vị hoặc đối tượng khác ở thanh bên.")
         st.stop()
-    event = view.table(worklist.worklist_table(ranked, link=view.profile_link), label_columns=2, key="worklist",
+    many = controls.page_choice(f"Hiện (trong {fmt.number(len(ranked))} đơn vị)", "hien", [30, 100, 0], 30,
+                                format_func=lambda n: f"{n} đơn vị đầu" if n else "tất cả") if len(ranked) > 30 else 0
+    top = ranked.head(many) if many else ranked
+    event = view.table(worklist.worklist_table(top, link=view.profile_link), label_columns=2, key="worklist",
                        on_select="rerun", selection_mode="single-row",
                        column_config={"Đơn vị": view.link_column(), "Lý do": st.column_config.TextColumn(width="large")})
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
     target = scope["unit_code"].map(worklist.inspected_unit(units, w.levels))
     evidence = scope[target.isin(ranked["unit_code"])]
     if picked:
-        one = ranked.iloc[picked[0]]
+        one = top.iloc[picked[0]]
         mine = scope[target == one["unit_code"]]
         with st.container(border=True):
             st.markdown(f"**{one['rank']}. {fmt.plain(one['unit'])}** — {fmt.plain(one['reason'])}")
