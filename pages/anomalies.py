@@ -9,14 +9,12 @@ import streamlit as st
 
 from analysis import inspection, worklist
 from queries import composite
-from reports import exports
-from ui import controls, data, fmt, view
+from ui import controls, data, downloads, fmt, view
 
 ALL = "tat_ca"
 VIEWS = {"don_vi": "Đơn vị cần kiểm tra", "quy_tac": "Theo quy tắc", "danh_sach": "Mọi trường hợp",
          "danh_muc": "Danh mục quy tắc"}
 PAGE_ROWS = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 f = controls.current()
 subject_names = data.subject_names()
@@ -68,7 +66,7 @@ if shown_view == "don_vi":
                        on_select="rerun", selection_mode="single-row",
                        column_config={"Đơn vị": view.link_column(), "Lý do": st.column_config.TextColumn(width="large")})
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
-    target = scope["unit_code"].map(worklist.inspected_unit(units, w.levels))
+    target = scope["unit_code"].map(worklist.inspected_unit(units, w.levels, scope["unit_code"]))
     evidence = scope[target.isin(ranked["unit_code"])]
     if picked:
         one = top.iloc[picked[0]]
@@ -79,11 +77,10 @@ if shown_view == "don_vi":
             view.table(inspection.findings_table(mine, subject_names), label_columns=4, key="wl_findings",
                        column_config={"Nội dung phát hiện": st.column_config.TextColumn(width="large")})
             view.unit_link(one["unit_code"], f"Hồ sơ {one['unit']}")
-    st.download_button("Tải danh sách đơn vị cần kiểm tra (Excel)",
-                       exports.xlsx_bytes({"Đơn vị cần kiểm tra": worklist.worklist_table(ranked),
-                                           "Căn cứ": inspection.findings_table(evidence, subject_names)}, period,
-                                          title="Danh sách đơn vị cần kiểm tra"),
-                       file_name="don_vi_can_kiem_tra.xlsx", mime=XLSX, icon=":material/download:", key="dl_worklist")
+    downloads.workbook(lambda: {"Đơn vị cần kiểm tra": worklist.worklist_table(ranked),
+                                "Căn cứ": inspection.findings_table(evidence, subject_names)},
+                       "don_vi_can_kiem_tra", period, key="dl_worklist", title="Danh sách đơn vị cần kiểm tra",
+                       label="Tải danh sách đơn vị cần kiểm tra (Excel)")
 
 # ───────────── counted by rule ─────────────
 elif shown_view == "quy_tac":
@@ -141,14 +138,8 @@ elif shown_view == "danh_sach":
                                         subject_names.get(f.subject) if f.subject else None)
     if words:
         filters["Tìm"] = words
-    plain = inspection.findings_table(shown, subject_names)
-    row = st.container(horizontal=True)
-    with row:
-        st.download_button("Tải CSV", exports.csv_bytes(plain, filters), file_name="dau_hieu_bat_thuong.csv",
-                           mime="text/csv", icon=":material/download:", key="dl_csv")
-        st.download_button("Tải Excel", exports.xlsx_bytes({"Dấu hiệu bất thường": plain}, filters,
-                                                           title="Dấu hiệu bất thường"),
-                           file_name="dau_hieu_bat_thuong.xlsx", icon=":material/download:", key="dl_xlsx", mime=XLSX)
+    downloads.table(lambda: inspection.findings_table(shown, subject_names), "dau_hieu_bat_thuong", filters, key="dl",
+                    title="Dấu hiệu bất thường", sheet="Dấu hiệu bất thường")
 
 # ───────────── the catalog ─────────────
 else:
@@ -163,6 +154,5 @@ else:
                               **{c: st.column_config.TextColumn(alignment="left")
                                  for c in ("Năm áp dụng", "Căn cứ quy định", "Ngưỡng cấu hình", "Tỷ lệ báo nhầm",
                                            "Mã quy tắc")}})
-    st.download_button("Tải danh mục (Excel)", exports.xlsx_bytes({"Danh mục quy tắc": cat_table}, period,
-                                                                  title="Danh mục quy tắc kiểm tra"),
-                       file_name="danh_muc_quy_tac.xlsx", icon=":material/download:", key="dl_catalog", mime=XLSX)
+    downloads.workbook({"Danh mục quy tắc": cat_table}, "danh_muc_quy_tac", period, key="dl_catalog",
+                       title="Danh mục quy tắc kiểm tra", label="Tải danh mục (Excel)")

@@ -18,6 +18,7 @@ from etl.loader import load_files
 from etl.normalize import search_key
 from queries import composite
 from tests.conftest import ROOT, UNITS_HEADER, write_csv
+from tests.pages.media import Downloads
 
 HARNESS = """
 import streamlit as st
@@ -161,22 +162,8 @@ def test_filters_come_from_the_address_and_the_widgets(harness, demo_db, monkeyp
 
 @pytest.fixture
 def media(monkeypatch):
-    """The files the page offers for download (AppTest keeps them in a storage it drops after each run)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    from streamlit.testing.v1 import app_test
-    stores = []
-
-    class Keep(MemoryMediaFileStorage):
-        def __init__(self, *a, **kw):
-            super().__init__(*a, **kw)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Keep)
-
-    def get(button) -> bytes:
-        name = button.proto.url.rsplit("/", 1)[-1]
-        return stores[-1].get_file(name).content
-    return get
+    """The file a download button offers, built now when the page builds it on click (tests/pages/media.py)."""
+    return Downloads(monkeypatch).content
 
 
 def test_downloads_are_exactly_what_is_shown(harness, small_db, monkeypatch, media):
