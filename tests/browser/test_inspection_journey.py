@@ -110,8 +110,14 @@ def test_funnel_point_to_profile_then_findings_by_rule_downloaded(app, fresh):
     steps.titled(page, name)
     steps.url_has(page, f"don_vi={point['code']}")
 
-    # the findings: filter by a rule, read the count, download what is shown
+    # the findings page opens on the units worth inspecting, ranked, each with its reason
     go(page, "Dấu hiệu bất thường", "Dấu hiệu bất thường")
+    worklist = steps.rows_shown(page)
+    assert worklist and worklist[0][0] == "1" and all(len(row[-1]) > 20 for row in worklist)
+    # every finding: filter by a rule, read the count, download what is shown
+    page.locator("[data-testid='stMain'] [data-testid='stButtonGroup'] button", has_text="Mọi trường hợp").click()
+    steps.url_has(page, "xem=danh_sach")
+    steps.idle(page)
     catalog = query(db, "anomaly_rules").set_index("rule")
     title = catalog.at[RULE, "title"]
     expected = query(db, "anomalies", unit=point["code"], year=None)
