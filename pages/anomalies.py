@@ -30,7 +30,7 @@ if f.unit is None or units.empty or not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
     st.stop()
 
-unit_name = units.set_index("unit_code").at[f.unit, "name"]
+unit_name = data.unit(f.unit)["name"]
 scope = data.query("anomalies", unit=f.unit)                    # every rule once; every view below is pandas
 scope = inspection.filter_findings(scope, years=(years[0], years[-1]), subject=f.subject)
 where = (f"{fmt.plain(unit_name)} và các đơn vị trực thuộc · {fmt.year_span(years[0], years[-1])}"

@@ -19,7 +19,7 @@ if f.unit is None or units.empty or not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
     st.stop()
 
-unit_name = units.set_index("unit_code").at[f.unit, "name"]
+unit_name = data.unit(f.unit)["name"]
 rules = data.query("commendation_rules")
 streak, ratio_of = cm.streak_years(rules), cm.ratios(rules)
 year = controls.page_choice("Năm xét khen thưởng", "nam", sorted(years, reverse=True), years[-1], widget="select")

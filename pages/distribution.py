@@ -8,23 +8,22 @@ from ui.style import LEVEL_CODES, SUBJECT_UNIT_WORD
 
 f = controls.current()
 level_names, subject_names = data.level_names(), data.subject_names()
-units = data.units()
 opts = data.options()
+me = data.unit(f.unit)
 
 st.title("Phân bố xếp loại theo đơn vị")
-if f.unit is None or units.empty:
+if me is None:
     view.empty("Chưa có đơn vị nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
     st.stop()
 
-by_code = units.set_index("unit_code")
-unit_name = by_code.at[f.unit, "name"]
+unit_name = me["name"]
 years = f.years(opts.years)
 subject = f.subject or ("dang_vien" if "dang_vien" in opts.subjects else (opts.subjects[0] if opts.subjects else None))
 if subject is None or not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.")
     st.stop()
 
-view.breadcrumb(shares.ancestors(units, f.unit), key="bc")
+view.breadcrumb(data.ancestors(f.unit), key="bc")
 level = controls.page_choice("Mức xếp loại tô màu", "muc", list(LEVEL_CODES), "htxs",
                              format_func=lambda c: level_names.get(c, c))
 level_name = level_names.get(level, level)
@@ -45,7 +44,7 @@ st.caption(f"{fmt.plain(unit_name)} · đối tượng: {subject_names[subject]}
            "Bấm vào số liệu trong ô, hoặc chọn một dòng trong bảng, để xem cấp dưới của đơn vị đó."
            + (f" Các năm trước quy về các đơn vị trực thuộc năm {f.structure_year}." if f.structure_year else ""))
 
-if not by_code.at[f.unit, "children"]:
+if not me["children"]:
     view.empty(f"{fmt.plain(unit_name)} không có đơn vị trực thuộc.",
                "Xem hồ sơ đơn vị, hoặc quay lên cấp trên theo dòng đường dẫn phía trên.")
     view.unit_link(f.unit, f"Hồ sơ {unit_name}")
@@ -102,7 +101,6 @@ if st.session_state.pop("_open_profile", False):
 
 # ───────────── peers ─────────────
 st.subheader("So sánh với các đơn vị cùng loại")
-me = by_code.loc[f.unit]
 kind = f" — {fmt.plain(me['kind'])}" if isinstance(me["kind"], str) else ""
 st.caption(f"Các đơn vị cùng cấp tổ chức ({fmt.plain(me['tree_level_name']) or 'không rõ cấp'}{kind}) với "
            f"{fmt.plain(unit_name)}.")

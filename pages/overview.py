@@ -9,14 +9,14 @@ from ui.style import SUBJECT_UNIT_WORD
 
 f = controls.current()
 level_names, subject_names = data.level_names(), data.subject_names()
-units = data.units().set_index("unit_code")
+me = data.unit(f.unit)
 
 st.title("Tổng quan kết quả xếp loại")
-if f.unit is None or f.unit not in units.index:
+if me is None:
     view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp tệp ở mục Dữ liệu hoặc tạo dữ liệu minh họa.")
     st.stop()
 
-unit_name = units.at[f.unit, "name"]
+unit_name = me["name"]
 all_years = [int(y) for y in data.query("years")["year"]]
 years = f.years(all_years)
 span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")

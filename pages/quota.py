@@ -34,7 +34,7 @@ years = f.years(opts.years)
 if f.unit is None or units.empty or not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
     st.stop()
-unit_name = units.set_index("unit_code").at[f.unit, "name"]
+unit_name = data.unit(f.unit)["name"]
 subject_name = subject_names.get(f.subject) if f.subject else None
 
 # ───────────── the page's own choices (in the address, so a view can be shared as a link) ─────────────

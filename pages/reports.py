@@ -16,7 +16,7 @@ if f.unit is None or units.empty or not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.", "Nạp danh mục đơn vị và số liệu xếp loại ở mục Dữ liệu.")
     st.stop()
 
-unit_name = units.set_index("unit_code").at[f.unit, "name"]
+unit_name = data.unit(f.unit)["name"]
 span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
 st.caption(f"{fmt.plain(unit_name)} · năm {span} · tính cả các đơn vị trực thuộc (đổi đơn vị, năm ở thanh bên)")
 dist = data.query("distribution", unit=f.unit)

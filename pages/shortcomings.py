@@ -52,7 +52,7 @@ if f.unit is None or units.empty or not years:
     view.empty("Chưa có số liệu nào trong kho.", "Nạp danh mục đơn vị, hạn chế, khuyết điểm ở mục Dữ liệu.")
     st.stop()
 
-unit_name = units.set_index("unit_code").at[f.unit, "name"]
+unit_name = data.unit(f.unit)["name"]
 y0, y1 = years[0], years[-1]
 scope = dict(unit=f.unit, from_year=y0, to_year=y1)
 subject_name = subject_names.get(f.subject) if f.subject else None

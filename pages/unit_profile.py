@@ -9,22 +9,21 @@ from ui.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
 
 f = controls.current()
 level_names, subject_names = data.level_names(), data.subject_names()
-units = data.units()
 opts = data.options()
+me = data.unit(f.unit)
 
-if f.unit is None or units.empty:
+if me is None:
     st.title("Hồ sơ đơn vị")
     view.empty("Chưa có đơn vị nào trong kho.", "Nạp danh mục đơn vị ở mục Dữ liệu.")
     st.stop()
 
-me = units.set_index("unit_code").loc[f.unit]
 st.title(fmt.plain(me["name"]))
 facts = [fmt.plain(me["tree_level_name"]), fmt.plain(me["kind"]) if isinstance(me["kind"], str) else ""]
 life = fmt.year_span(me["first_year"], me["last_year"])
 if life:
     facts.append(f"hoạt động {life}")
 st.caption(" · ".join(x for x in facts if x))
-view.breadcrumb(shares.ancestors(units, f.unit), key="profile_bc")
+view.breadcrumb(data.ancestors(f.unit), key="profile_bc")
 years = f.years(opts.years)
 if not years:
     view.empty("Chưa có số liệu xếp loại nào trong kho.")

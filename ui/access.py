@@ -414,9 +414,8 @@ def sidebar(user: User) -> None:
         unit = ""
         if user.unit:
             from ui import data       # here, not at the top: ui.data imports this module
-            units = data.units()
-            names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}
-            unit = f" · {fmt.plain(names.get(user.unit, user.unit))}"
+            tree = data.tree()
+            unit = f" · {fmt.plain(tree.name.get(user.unit, user.unit) if tree else user.unit)}"
         st.caption(f"Đăng nhập: **{fmt.plain(user.name)}** · {user.role.name}{unit}")
         if mode() == "tai_khoan" and st.button("Đăng xuất", key="dang_xuat", icon=":material/logout:"):
             log("dang_xuat", user=user)

@@ -15,10 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-import pandas as pd
 import streamlit as st
 
-from ui import access, data, fmt, shares, state
+from ui import access, data, fmt, state, timing
 
 _FILTERS = "_filters"          # state.Filters
 _WRITTEN = "_url_written"      # what the app last wrote into the URL
@@ -36,6 +35,7 @@ def app_run():
         yield
     finally:
         _RUN.active = False
+        timing.end()
 
 
 def _ensure_shell() -> None:
@@ -120,26 +120,19 @@ def sidebar() -> state.Filters:
     ss[_FILTERS] = f
     ss[_YEARS_SEEN] = opts.years
 
-    units = data.units()
-    names = dict(zip(units["unit_code"], units["name"])) if not units.empty else {}
+    tree = data.tree()
     subject_names = data.subject_names()
     with st.sidebar:
         st.markdown("**Bộ lọc chung**")
-        if units.empty:
+        if tree is None or not tree.codes:
             st.caption("Chưa có đơn vị nào trong kho.")
         else:
             text = st.text_input("Tìm đơn vị", key="w_unit_search", placeholder="gõ có dấu hoặc không dấu",
                                  help="Ví dụ: gõ \"hoa binh\" để tìm \"Hòa Bình\". Gõ mã đơn vị cũng được.")
-            mask = state.search_mask(units["name_key"], units["unit_code"], text)
-            # the tree of the years being looked at: units that existed at some point of the chosen range
-            if f.year_from is not None and f.year_to is not None:
-                mask &= (units["first_year"].isna() | (units["first_year"] <= f.year_to)) & \
-                        (units["last_year"].isna() | (units["last_year"] >= f.year_from))
-            found = int(mask.sum())
-            codes = _listed(units, mask, bool(text))
+            codes, found = _unit_list(tree, text or "", f.year_from, f.year_to)
             if f.unit and f.unit not in codes:
                 codes = [f.unit, *codes]
-            labels = _unit_labels(units, codes)
+            labels = tree.label
             _set("w_unit", f.unit)
             st.selectbox("Đơn vị", codes, key="w_unit", format_func=lambda c: labels.get(c, c),
                          on_change=_on_unit,
@@ -153,7 +146,7 @@ def sidebar() -> state.Filters:
             elif found > MAX_LISTED:
                 st.caption(f"Danh sách hiện các đơn vị cấp trên ({fmt.number(len(codes))} trong "
                            f"{fmt.number(found)} đơn vị) — gõ tên hoặc mã để tìm đơn vị khác.")
-            path = shares.ancestors(units, f.unit)
+            path = data.ancestors(f.unit)
             if len(path) > 1:
                 st.caption(" › ".join(fmt.plain(n) for _, n in path[:-1]))
         years = list(opts.years)
@@ -189,27 +182,32 @@ def sidebar() -> state.Filters:
 MAX_LISTED = 2000
 
 
-def _listed(units: pd.DataFrame, mask: pd.Series, searching: bool) -> list[str]:
-    """The unit codes the selectbox offers, in tree order."""
-    if mask.sum() <= MAX_LISTED:
-        return list(units.loc[mask, "unit_code"])
-    if not searching:
+_LISTS: dict = {}       # (tree, search, years) → (codes, found); bounded like a cache, shared by every session
+_LISTS_LOCK = threading.Lock()
+
+
+def _unit_list(tree: data.Tree, text: str, year_from: int | None, year_to: int | None) -> tuple[list[str], int]:
+    """The unit codes the selectbox offers, in tree order, and how many units match: the same for everyone with this
+    tree, search and years, so computed once (a search over ~295 k names is ~0.1 s)."""
+    key = (id(tree), text, year_from, year_to)
+    with _LISTS_LOCK:
+        hit = _LISTS.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    units = tree.frame
+    mask = state.search_mask(units["name_key"], units["unit_code"], text)
+    # the tree of the years being looked at: units that existed at some point of the chosen range
+    if year_from is not None and year_to is not None:
+        mask &= (units["first_year"].isna() | (units["first_year"] <= year_to)) & \
+                (units["last_year"].isna() | (units["last_year"] >= year_from))
+    found = int(mask.sum())
+    if found > MAX_LISTED and not text:
         mask = mask & (units["depth"] <= 1)
-    return list(units.loc[mask, "unit_code"].head(MAX_LISTED))
-
-
-def _unit_labels(units: pd.DataFrame, codes: list[str]) -> dict[str, str]:
-    """Labels of the listed units: the name, with the parent (or code) when another unit has the same name, and the
-    year it ended."""
-    shared = units.loc[units["name"].duplicated(keep=False), "name"]
-    rows = units[units["unit_code"].isin(set(codes))]
-    labels = shares.unit_labels(rows, name_col="name", parent_col="parent_name", shared=set(shared))
-    out = {}
-    for r in rows.itertuples(index=False):
-        label = labels[r.unit_code]
-        if pd.notna(r.last_year):     # the unit ended
-            label += f" (đến {int(r.last_year)})"
-        out[r.unit_code] = label
+    out = (units.loc[mask, "unit_code"].head(MAX_LISTED).tolist(), found)
+    with _LISTS_LOCK:
+        if len(_LISTS) >= 256:
+            _LISTS.pop(next(iter(_LISTS)))
+        _LISTS[key] = (tree, out)
     return out
 
 

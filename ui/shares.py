@@ -6,6 +6,7 @@ changes, matrices and display tables with Vietnamese formatting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -169,24 +170,32 @@ class Matrix:
     detail: list[list[str]]     # "12 / 65"
 
 
+def _cells(df: pd.DataFrame, level: str, codes: list[str], years: list[int]) -> tuple[pd.DataFrame, ...]:
+    """Units × years frames of the level's share, its "18,5%" text and its "12 / 65" counts (one pass over the rows,
+    not a lookup per cell: a district has hundreds of units)."""
+    d = df[df["total"].fillna(0) > 0]
+    d = d.assign(year=d["year"].astype(int))
+    d = d[d["year"].isin(years)].drop_duplicates(["unit_code", "year"])
+    s = (d[level] / d["total"]).astype(float)
+    text = [fmt.pct(v) for v in s]
+    counts = [(fmt.number(a), fmt.number(b)) for a, b in zip(d[level], d["total"])]
+    cells = pd.DataFrame({"unit_code": d["unit_code"].to_numpy(), "year": d["year"].to_numpy(), "s": s.to_numpy(),
+                          "text": text, "count": [f"{a} / {b}" for a, b in counts],
+                          "both": [f"{t} ({a}/{b})" for t, (a, b) in zip(text, counts)]})
+
+    def grid(col, fill):
+        return cells.pivot(index="unit_code", columns="year", values=col).reindex(index=codes, columns=years) \
+            .fillna(fill) if len(cells) else pd.DataFrame(fill, index=codes, columns=years)
+    return grid("s", np.nan), grid("text", ""), grid("count", ""), grid("both", fmt.DASH)
+
+
 def heatmap_matrix(df: pd.DataFrame, level: str, years: list[int]) -> Matrix:
     """Units × years of the share of one level among all rated (df: children_distribution rows, in display order)."""
     codes = list(dict.fromkeys(df["unit_code"])) if not df.empty else []
     labels_by_code = unit_labels(df) if codes else {}
-    share_m = np.full((len(codes), len(years)), np.nan)
-    text = [["" for _ in years] for _ in codes]
-    detail = [["" for _ in years] for _ in codes]
-    pos = {c: i for i, c in enumerate(codes)}
-    ypos = {y: j for j, y in enumerate(years)}
-    for r in df.itertuples(index=False):
-        i, j = pos[r.unit_code], ypos.get(int(r.year))
-        if j is None or not r.total:
-            continue
-        s = getattr(r, level) / r.total
-        share_m[i, j] = s
-        text[i][j] = fmt.pct(s)
-        detail[i][j] = f"{fmt.number(getattr(r, level))} / {fmt.number(r.total)}"
-    return Matrix(codes, [labels_by_code[c] for c in codes], list(years), share_m, text, detail)
+    share_m, text, detail, _ = _cells(df, level, codes, list(years))
+    return Matrix(codes, [labels_by_code[c] for c in codes], list(years), share_m.to_numpy(dtype=float),
+                  text.values.tolist(), detail.values.tolist())
 
 
 def unit_year_table(df: pd.DataFrame, level: str, level_names: dict[str, str], link) -> pd.DataFrame:
@@ -229,17 +238,13 @@ def peer_summary(peers: pd.DataFrame, level: str) -> pd.DataFrame:
 
 # ───────────── the tree ─────────────
 
-def ancestors(units: pd.DataFrame, code: str | None) -> list[tuple[str, str]]:
-    """(code, name) from the top of the tree down to the unit itself."""
-    if not code or units.empty:
-        return []
-    by = units.set_index("unit_code")
+def ancestors(parent: Mapping[str, str | None], name: Mapping[str, str], code: str | None) -> list[tuple[str, str]]:
+    """(code, name) from the top of the tree down to the unit itself (parent: code → parent code)."""
     chain, seen = [], set()
-    while code in by.index and code not in seen:
+    while code in name and code not in seen:
         seen.add(code)
-        chain.append((code, by.at[code, "name"]))
-        parent = by.at[code, "parent_code"]
-        code = parent if isinstance(parent, str) else None
+        chain.append((code, name[code]))
+        code = parent.get(code)
     return chain[::-1]
 
 
@@ -252,19 +257,11 @@ def pivot_table(df: pd.DataFrame, level: str, years: list[int], link, level_name
     "18,5% (12/65)" — the share of the level and the counts it rests on."""
     codes = list(dict.fromkeys(df["unit_code"]))
     labels = unit_labels(df)
-    by = df.set_index(["unit_code", "year"])
-    rows = []
-    for c in codes:
-        row = {"Đơn vị": link(c, labels[c])}
-        for y in years:
-            if (c, y) in by.index:
-                r = by.loc[(c, y)]
-                row[str(y)] = (f"{fmt.pct(share(r[level], r['total']))} "
-                               f"({fmt.number(r[level])}/{fmt.number(r['total'])})")
-            else:
-                row[str(y)] = fmt.DASH
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["Đơn vị", *[str(y) for y in years]])
+    both = _cells(df, level, codes, list(years))[3]
+    out = pd.DataFrame({"Đơn vị": [link(c, labels[c]) for c in codes]})
+    for y in years:
+        out[str(y)] = both[y].tolist() if codes else []
+    return out
 
 
 def peer_table(summary: pd.DataFrame, unit_name: str) -> pd.DataFrame:

@@ -34,8 +34,9 @@ PROFILE_URL = "unit_profile"    # Streamlit's URL of pages/unit_profile.py (see 
 
 @dataclass(frozen=True)
 class Options:
-    """What the warehouse offers: unit codes in tree order, years with data, subject codes with data."""
-    units: tuple[str, ...] = ()
+    """What the warehouse offers: unit codes (a set at run time: a filter only asks whether a code is one of them),
+    years with data, subject codes with data."""
+    units: Collection[str] = ()
     years: tuple[int, ...] = ()
     subjects: tuple[str, ...] = ()
     default_unit: str | None = None
@@ -75,7 +76,7 @@ class Filters:
 
 def defaults(options: Options) -> Filters:
     years = sorted(options.years)
-    return Filters(unit=options.default_unit or (options.units[0] if options.units else None),
+    return Filters(unit=options.default_unit or (next(iter(options.units), None)),
                    year_from=years[0] if years else None, year_to=years[-1] if years else None, subject=None)
 
 

@@ -111,10 +111,11 @@ def test_peer_summary_ranks_the_unit():
 
 
 def test_ancestors_walk_up_the_tree():
-    units = pd.DataFrame({"unit_code": ["T", "H", "X"], "name": ["Tỉnh", "Huyện", "Xã"],
-                          "parent_code": [None, "T", "H"]})
-    assert shares.ancestors(units, "X") == [("T", "Tỉnh"), ("H", "Huyện"), ("X", "Xã")]
-    assert shares.ancestors(units, None) == []
+    parent = {"T": None, "H": "T", "X": "H"}
+    name = {"T": "Tỉnh", "H": "Huyện", "X": "Xã"}
+    assert shares.ancestors(parent, name, "X") == [("T", "Tỉnh"), ("H", "Huyện"), ("X", "Xã")]
+    assert shares.ancestors(parent, name, None) == []
+    assert shares.ancestors(parent, name, "khác") == []
 
 
 def test_every_figure_is_valid_plotly():
