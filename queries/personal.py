@@ -12,7 +12,7 @@ from queries import runner
 def level(name: str) -> str | None:
     from queries import composite          # composite imports runner, which this module also needs first
     q = runner.get(name)
-    texts = [q.sql]
+    texts = [runner.text(q)]       # a query over another reads what that one reads
     if q.meta.get("composite"):
         texts += [r.query.sql for r in composite.rules(q.meta["composite"]).values()]
     text = "\n".join(texts).lower()

@@ -6,7 +6,9 @@ are bound by name ($unit, $year …), never formatted into the SQL text. Every d
 
 A query whose header has `-- composite: FOLDER` is built from the rule files in queries/FOLDER/ (see
 queries/composite.py): `run(con, "anomalies", params)` runs every rule with its own bound parameters and then the
-query's own SQL over the collected rows. Every header key is kept in `Query.meta`.
+query's own SQL over the collected rows. A query whose header has `-- over: NAME` reads the rows of queries/NAME.sql
+(with the same parameters) as the table `over`: a summary of another query's rows without copying its SQL. Every
+header key is kept in `Query.meta`.
 """
 from __future__ import annotations
 
@@ -123,6 +125,15 @@ def bind(query: Query, params: dict | None) -> dict:
     return bound
 
 
+def text(query: Query) -> str:
+    """The SQL that runs: the file's own, or for `-- over: NAME` the file's SQL over NAME's rows as the table `over`."""
+    base = query.meta.get("over")
+    if not base:
+        return query.sql
+    # the own SQL as a subquery (it may have its own WITH); DuckDB keeps its ORDER BY through the SELECT *
+    return f"WITH over AS (\n{text(get(base)).rstrip().rstrip(';')}\n)\nSELECT * FROM (\n{query.sql.rstrip().rstrip(';')}\n)"
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
     """Run a named query on its own cursor (a DuckDB connection is shared between Streamlit sessions)."""
     query = get(name)
@@ -130,10 +141,11 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
     if query.meta.get("composite"):
         from queries import composite
         return composite.run(con, query, bound)
+    sql = text(query)
     # Only the parameters the SQL text uses are passed (DuckDB refuses unused named parameters).
-    used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", query.sql)}
+    used = {k: v for k, v in bound.items() if re.search(rf"\${k}\b", sql)}
     cur = con.cursor()
     try:
-        return frames.fetch(cur, query.sql, used)
+        return frames.fetch(cur, sql, used)
     finally:
         cur.close()

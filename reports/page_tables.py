@@ -89,7 +89,7 @@ def units_by_year(rows: pd.DataFrame, level_names: dict[str, str], level: str) -
 
 
 def peer_summary(summary: pd.DataFrame, unit_name: str, level_name: str) -> pd.DataFrame:
-    """ui.shares.peer_summary rows → the unit's share, the pooled share of its peers and its rank, per year."""
+    """ui.shares.peer_level rows → the unit's share, the pooled share of its peers and its rank, per year."""
     return pd.DataFrame({
         "Năm": summary["year"].astype(int),
         f"Tỷ lệ {level_name} của {unit_name}{PCT}": (100 * summary["self_share"]).round(1),

@@ -168,21 +168,40 @@ def heatmap(m: Matrix, level: str, level_name: str) -> go.Figure:
                    margin_left=min(12 + 7 * longest, 340))
 
 
-def peers(peer_rows: pd.DataFrame, summary: pd.DataFrame, level: str, level_name: str, self_name: str,
+def peers(peer_rows: pd.DataFrame | None, summary: pd.DataFrame, level: str, level_name: str, self_name: str,
           years: list[int], height: int = 360) -> go.Figure:
-    """The unit's share of a level by year against each peer (grey dots) and all peers together (dashed)."""
+    """The unit's share of a level by year against its peers and all peers together (dashed). Peers are grey dots
+    when peer_rows are given (a few dozen peers); otherwise the spread of their shares from the summary (shaded
+    10th–90th and 25th–75th percentile, and the median): a chi bộ has ~25,000 peers, not a dot's worth each."""
     data = []
-    d = peer_rows[peer_rows["total"] > 0].copy()
-    d["s"] = d[level] / d["total"] * 100
-    others = d[~d["is_self"].astype(bool)]
-    if not others.empty:
-        data.append(dict(
-            type="scatter", x=[str(y) for y in others["year"]], y=_nan_to_none(others["s"]), mode="markers",
-            name="Từng đơn vị cùng loại", marker=dict(color=PEER_COLOR, size=8, opacity=0.8),
-            customdata=[[u, p if isinstance(p, str) else "", fmt.pct(v / 100)]
-                        for u, p, v in zip(others["unit"], others["parent_name"], others["s"])],
-            hovertemplate="%{customdata[0]}<br><i>%{customdata[1]}</i><br>Năm %{x}: %{customdata[2]}<extra></extra>",
-        ))
+    if peer_rows is not None:
+        d = peer_rows[peer_rows["total"] > 0].copy()
+        d["s"] = d[level] / d["total"] * 100
+        others = d[~d["is_self"].astype(bool)]
+        if not others.empty:
+            data.append(dict(
+                type="scatter", x=[str(y) for y in others["year"]], y=_nan_to_none(others["s"]), mode="markers",
+                name="Từng đơn vị cùng loại", marker=dict(color=PEER_COLOR, size=8, opacity=0.8),
+                customdata=[[u, p if isinstance(p, str) else "", fmt.pct(v / 100)]
+                            for u, p, v in zip(others["unit"], others["parent_name"], others["s"])],
+                hovertemplate="%{customdata[0]}<br><i>%{customdata[1]}</i><br>Năm %{x}: %{customdata[2]}"
+                              "<extra></extra>",
+            ))
+    elif not summary.empty:
+        xs = [str(y) for y in summary["year"]]
+        for lo, hi, name, alpha in (("p10", "p90", "80% đơn vị cùng loại ở giữa", 0.18),
+                                    ("p25", "p75", "50% đơn vị cùng loại ở giữa", 0.35)):
+            data.append(dict(type="scatter", x=xs, y=_nan_to_none(summary[lo] * 100), mode="lines",
+                             line=dict(width=0), hoverinfo="skip", showlegend=False))
+            data.append(dict(type="scatter", x=xs, y=_nan_to_none(summary[hi] * 100), mode="lines",
+                             line=dict(width=0), fill="tonexty", fillcolor=f"rgba(120,120,120,{alpha})", name=name,
+                             customdata=[[fmt.pct(a), fmt.pct(b)] for a, b in zip(summary[lo], summary[hi])],
+                             hovertemplate="Năm %{x}: từ %{customdata[0]} đến %{customdata[1]}<extra>" + name
+                                           + "</extra>"))
+        data.append(dict(type="scatter", x=xs, y=_nan_to_none(summary["p50"] * 100), mode="lines",
+                         name="Trung vị các đơn vị cùng loại", line=dict(color=PEER_COLOR, width=1.5),
+                         customdata=[[fmt.pct(v), fmt.number(n)] for v, n in zip(summary["p50"], summary["peers"])],
+                         hovertemplate="Năm %{x}: %{customdata[0]} (giữa %{customdata[1]} đơn vị)<extra></extra>"))
     if not summary.empty:
         xs = [str(y) for y in summary["year"]]
         data.append(dict(

@@ -189,6 +189,27 @@ def _cells(df: pd.DataFrame, level: str, codes: list[str], years: list[int]) -> 
     return grid("s", np.nan), grid("text", ""), grid("count", ""), grid("both", fmt.DASH)
 
 
+UNIT_ORDERS = {"cao": "Tỷ lệ cao nhất trước", "thap": "Tỷ lệ thấp nhất trước", "lon": "Đơn vị lớn nhất trước",
+               "cay": "Theo thứ tự trong cây"}
+
+
+def order_units(df: pd.DataFrame, level: str, how: str) -> list[str]:
+    """The unit codes of children_distribution rows (in tree order) in the order a reader asked for: by the share of
+    the level, or the number rated, in each unit's latest year with data (units without data last), or as the tree
+    lists them."""
+    codes = list(dict.fromkeys(df["unit_code"]))
+    if how == "cay" or df.empty:
+        return codes
+    d = df[df["total"].fillna(0) > 0]
+    last = d.sort_values("year").drop_duplicates("unit_code", keep="last").set_index("unit_code")
+    value = (last["total"] if how == "lon" else last[level] / last["total"]).astype(float)
+    pos = {c: i for i, c in enumerate(codes)}
+    keyed = [(c, value.get(c, np.nan)) for c in codes]
+    sign = 1 if how == "thap" else -1
+    return [c for c, _ in sorted(keyed, key=lambda cv: (np.isnan(cv[1]), sign * (0 if np.isnan(cv[1]) else cv[1]),
+                                                         pos[cv[0]]))]
+
+
 def heatmap_matrix(df: pd.DataFrame, level: str, years: list[int]) -> Matrix:
     """Units × years of the share of one level among all rated (df: children_distribution rows, in display order)."""
     codes = list(dict.fromkeys(df["unit_code"])) if not df.empty else []
@@ -215,25 +236,16 @@ def unit_year_table(df: pd.DataFrame, level: str, level_names: dict[str, str], l
 
 # ───────────── peers ─────────────
 
-def peer_summary(peers: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Per year: the unit's share of the level, the pooled share of all its peers (itself included), the number of
-    peers with data and the unit's rank (1 = highest share)."""
-    if peers.empty:
-        return pd.DataFrame(columns=["year", "self_share", "pooled_share", "peers", "rank"])
-    d = peers[peers["total"] > 0].copy()
-    d["s"] = d[level] / d["total"]
-    rows = []
-    for y, g in d.groupby("year"):
-        me = g[g["is_self"].astype(bool)]
-        pooled = g[level].sum() / g["total"].sum()
-        if me.empty:
-            rows.append({"year": int(y), "self_share": np.nan, "pooled_share": pooled, "peers": len(g),
-                         "rank": np.nan})
-            continue
-        s = float(me["s"].iloc[0])
-        rank = int((g["s"] > s + 1e-12).sum()) + 1
-        rows.append({"year": int(y), "self_share": s, "pooled_share": pooled, "peers": len(g), "rank": rank})
-    return pd.DataFrame(rows)
+PEER_DOTS = 40      # up to this many peers each peer is a dot on the chart; beyond, the spread of their shares
+
+
+def peer_level(summary: pd.DataFrame, level: str) -> pd.DataFrame:
+    """queries/peer_summary.sql rows of one level, per year: the unit's share, the pooled share of all its peers
+    (itself included), the number of peers with data, the unit's rank (1 = highest share) and the spread."""
+    cols = ["year", "self_share", "pooled_share", "peers", "rank", "p10", "p25", "p50", "p75", "p90"]
+    if summary.empty:
+        return pd.DataFrame(columns=cols)
+    return summary.loc[summary["level"] == level, cols].reset_index(drop=True)
 
 
 # ───────────── the tree ─────────────

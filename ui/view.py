@@ -89,6 +89,19 @@ def _code(v):
     return level_code(v)
 
 
+def pager(total: int, key: str, size: int, what: str = "dòng") -> slice:
+    """The part of a long list this screen shows: a page number when there is more than one page, and a caption of
+    where the reader is. A list of thousands is read a page at a time, not sent to the browser whole."""
+    pages = (total - 1) // size + 1 if total else 1
+    page = st.number_input(f"Trang (1–{pages})", 1, pages, 1, key=key) if pages > 1 else 1
+    page = min(int(page), pages)
+    if pages > 1:
+        first, last = (page - 1) * size + 1, min(page * size, total)
+        st.caption(f"{what.capitalize()} {fmt.number(first)}–{fmt.number(last)} trong {fmt.number(total)} {what} "
+                   f"(trang {page}/{pages}).")
+    return slice((page - 1) * size, page * size)
+
+
 def legend(level_names: dict[str, str]) -> None:
     st.html(f"<div style='font-size:0.85rem'>{html.legend(level_names)}</div>")
 

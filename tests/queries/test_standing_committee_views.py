@@ -2,6 +2,7 @@
 and the seed-004 district."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from etl import warehouse
@@ -66,6 +67,27 @@ def test_peers_same_level_and_kind(sc_db):
     assert set(peers.loc[peers["is_self"], "unit_code"]) == {"X1"}
     assert counts(peers[peers["unit_code"] == "X1"], "year") == EXPECTED["X1"]
     assert "Q1" not in set(run(sc_db, "peer_distribution", unit="X2", subject="dang_vien")["unit_code"])
+
+
+def test_peer_summary_sums_up_the_peer_rows(sc_db):
+    """peer_summary (over peer_distribution) against the same figures computed by hand from the peers' rows."""
+    rows = run(sc_db, "peer_distribution", unit="X1", subject="dang_vien")
+    summary = run(sc_db, "peer_summary", unit="X1", subject="dang_vien")
+    rated = rows[rows["total"] > 0]
+    assert len(summary) == 4 * rated["year"].nunique()
+    for (year, level), got in summary.set_index(["year", "level"]).iterrows():
+        g = rated[rated["year"] == year]
+        share = g[level] / g["total"]
+        me = share[g["is_self"].to_numpy()]
+        assert got["peers"] == len(g)
+        assert got["pooled_share"] == pytest.approx(g[level].sum() / g["total"].sum())
+        assert got["p50"] == pytest.approx(share.median())
+        assert got["p10"] <= got["p25"] <= got["p50"] <= got["p75"] <= got["p90"]
+        if len(me):
+            assert got["self_share"] == pytest.approx(me.iloc[0])
+            assert got["rank"] == (share > me.iloc[0] + 1e-12).sum() + 1
+        else:
+            assert pd.isna(got["self_share"]) and pd.isna(got["rank"])
 
 
 def test_unit_distribution_leaves_out_its_own_rating_and_can_follow_predecessors(sc_db):

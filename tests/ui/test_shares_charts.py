@@ -100,12 +100,13 @@ def test_heatmap_matrix_and_figure():
     assert len(fig.data[1].x) == 4
 
 
-def test_peer_summary_ranks_the_unit():
-    peers = pd.DataFrame({"year": [2022] * 3, "unit": ["A", "B", "C"], "unit_code": ["A", "B", "C"],
-                          "parent_name": None, "is_self": [False, True, False], "htxs": [1, 3, 2],
-                          "htt": [9, 7, 8], "ht": 0, "khtnv": 0, "total": [10, 10, 10]})
-    s = shares.peer_summary(peers, "htxs")
-    assert s.iloc[0].to_dict() == {"year": 2022, "self_share": 0.3, "pooled_share": 0.2, "peers": 3, "rank": 1}
+def test_peer_table_reads_one_level_of_the_summary():
+    summary = pd.DataFrame({"year": [2022, 2022], "level": ["htxs", "htt"], "peers": [3, 3],
+                            "pooled_share": [0.2, 0.8], "self_share": [0.3, 0.7], "rank": [1, 3],
+                            "p10": 0.1, "p25": 0.1, "p50": 0.2, "p75": 0.3, "p90": 0.3})
+    s = shares.peer_level(summary, "htxs")
+    assert s.iloc[0][["year", "self_share", "pooled_share", "peers", "rank"]].to_dict() == {
+        "year": 2022, "self_share": 0.3, "pooled_share": 0.2, "peers": 3, "rank": 1}
     t = shares.peer_table(s, "B")
     assert list(t.iloc[0]) == ["2022", "30,0%", "20,0%", "1/3"]
 
@@ -116,6 +117,10 @@ def test_ancestors_walk_up_the_tree():
     assert shares.ancestors(parent, name, "X") == [("T", "Tỉnh"), ("H", "Huyện"), ("X", "Xã")]
     assert shares.ancestors(parent, name, None) == []
     assert shares.ancestors(parent, name, "khác") == []
+
+
+SUMMARY = pd.DataFrame({"year": [2022], "level": ["htxs"], "peers": [2], "pooled_share": [0.2], "self_share": [0.3],
+                        "rank": [1], "p10": [0.1], "p25": [0.1], "p50": [0.2], "p75": [0.3], "p90": [0.3]})
 
 
 def test_every_figure_is_valid_plotly():
@@ -132,9 +137,21 @@ def test_every_figure_is_valid_plotly():
         charts.stacked_levels(SEED.iloc[0:0], LEVEL_NAMES, YEARS),
         charts.excellence_vs_quota(shares.quota_series(SEED, QUOTA, YEARS)),
         charts.heatmap(matrix, "htt", LEVEL_NAMES["htt"]),
-        charts.peers(peers, shares.peer_summary(peers, "htxs"), "htxs", LEVEL_NAMES["htxs"], "B", [2022]),
+        charts.peers(peers, shares.peer_level(SUMMARY, "htxs"), "htxs", LEVEL_NAMES["htxs"], "B", [2022]),
+        charts.peers(None, shares.peer_level(SUMMARY, "htxs"), "htxs", LEVEL_NAMES["htxs"], "B", [2022]),
         charts.collective_levels(own, LEVEL_NAMES, {"tccsd": "Tổ chức cơ sở đảng"}, [2022, 2023]),
     ]
     for fig in figs:
         go.Figure(fig.to_dict())          # raises on any invalid property or value
         assert fig.layout.separators == ",."
+
+
+def test_units_ordered_by_the_latest_share_the_size_or_the_tree():
+    rows = pd.DataFrame({"unit_code": ["A", "A", "B", "C", "D"], "unit": ["A", "A", "B", "C", "D"],
+                         "year": [2022, 2023, 2023, 2023, 2023], "htxs": [9, 1, 5, 2, 0],
+                         "total": [10, 10, 10, 40, 0]})
+    assert shares.order_units(rows, "htxs", "cay") == ["A", "B", "C", "D"]
+    # A's latest year (2023) counts, not its 90% of 2022; D has no one rated and comes last either way
+    assert shares.order_units(rows, "htxs", "cao") == ["B", "A", "C", "D"]
+    assert shares.order_units(rows, "htxs", "thap") == ["C", "A", "B", "D"]
+    assert shares.order_units(rows, "htxs", "lon") == ["C", "A", "B", "D"]
