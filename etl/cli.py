@@ -1,4 +1,4 @@
-"""Command line: python -m etl load|check|demo|loads|undo|account|audit|backup|restore|quyet-dinh.
+"""Command line: python -m etl load|check|demo|loads|undo|account|audit|backup|restore|quyet-dinh|profiles.
 
 Exit codes: 0 every row loaded; 1 some rows rejected, the rest loaded; 2 nothing could be loaded. Always a
 Vietnamese message, never a traceback.
@@ -69,10 +69,27 @@ def print_result(res: LoadResult, *, checking: bool, out=sys.stdout, max_rejects
 def cmd_load(args, checking: bool) -> int:
     t0 = time.perf_counter()
     res = load_files(args.files, args.db, unit=args.unit, subject=args.subject, replace=getattr(args, "replace", False),
-                     dry_run=checking, progress=_Progress())
+                     dry_run=checking, progress=_Progress(), year=args.year)
     print_result(res, checking=checking)
     print(f"Thời gian: {time.perf_counter() - t0:.1f} giây")
     return res.exit_code
+
+
+def cmd_profiles(args) -> int:
+    """The form profiles the loader knows (data/profiles): name, what form, which file."""
+    from etl import profiles
+    try:
+        found = profiles.load_all()
+    except profiles.ProfileError as exc:
+        print(f"Lỗi: {exc}")
+        return 2
+    if not found:
+        print(f"Chưa có mẫu biểu nào trong {profiles.profiles_dir()}")
+        return 0
+    for p in found:
+        print(f"{p.name}\n  {p.title}\n  {p.description}\n  tệp: {profiles._shown_path(p.path)}")
+    print(f"({len(found)} mẫu biểu trong {profiles.profiles_dir()})")
+    return 0
 
 
 def cmd_rebuild(args) -> int:
@@ -315,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--unit", help="đơn vị của bảng báo cáo (tên hoặc mã); tạo đơn vị cấp cao nhất nếu chưa có")
         s.add_argument("--subject", help="đối tượng của bảng báo cáo: tccsd, chi_bo, cap_uy, tap_the_lanh_dao, "
                                          "dang_vien, can_bo_lanh_dao")
+        s.add_argument("--year", type=int, help="năm đánh giá của biểu mà tiêu đề không ghi năm")
         if name == "load":
             s.add_argument("--replace", action="store_true",
                            help="tệp là bản sửa: thay thế số liệu cùng đơn vị, năm đã nạp từ tệp khác")
@@ -325,6 +343,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", default="district", choices=["small", "district", "national"],
                    help="quy mô (national: toàn quốc, ~54 triệu dòng, tệp Parquet trong data/national)")
     d.add_argument("--if-missing", action="store_true", help="chỉ tạo khi chưa có kho")
+    sub.add_parser("profiles", help="các mẫu biểu (data/profiles) bộ nạp nhận ra: tên, mô tả, tệp")
     rb = sub.add_parser("rebuild", help="tính lại các bảng tổng hợp và phát hiện (sau khi sửa ngưỡng, quy tắc)")
     rb.add_argument("--db")
     rb.add_argument("--if-stale", action="store_true", help="chỉ khi các phát hiện đã lưu không khớp quy tắc hiện tại")
@@ -379,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.cmd == "rebuild":
             return cmd_rebuild(args)
+        if args.cmd == "profiles":
+            return cmd_profiles(args)
         if args.cmd == "undo":
             return cmd_undo(args)
         if args.cmd == "account":

@@ -1044,7 +1044,7 @@ class _Load:
 
 
 def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_run=False, progress=None,
-               note=None) -> L.LoadResult:
+               note=None, year=None) -> L.LoadResult:
     """loader.load_files, with template CSV/Parquet files checked in DuckDB (see the module's docstring)."""
     files = [L.FileResult(Path(p)) for p in paths]
     subject_code = None
@@ -1099,7 +1099,7 @@ def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_ru
                         if src is not None:
                             blocks, skipped = [src], []
                         else:
-                            blocks, skipped = read_blocks(f.path)
+                            blocks, skipped = read_blocks(f.path, year=year, subject=subject_code)
                     except (FileError, OSError) as exc:
                         f.error = L.unreadable(f, exc)
                         blocks_by_file.append([])
@@ -1107,19 +1107,14 @@ def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_ru
                     L.opened(f, next_id, skipped)
                     next_id += 1
                     for b in blocks:
-                        f.layouts.append(b.kind)
                         if isinstance(b, Source):
+                            f.layouts.append(b.kind)
                             ld.sources[i] = b
                             if b.unknown:
                                 f.notes.append(f"các cột không thuộc mẫu '{b.kind}' không được nạp: "
                                                + ", ".join(b.unknown))
                             continue
-                        if b.unknown_headers:
-                            f.notes.append(f"các cột không thuộc mẫu '{b.kind}' không được nạp: "
-                                           + ", ".join(b.unknown_headers))
-                        for row, col, val, reason in b.notes:
-                            f.rejects.append(L.Reject(f.name, b.sheet, row, col, val, reason))
-                            f.rows_read += 1
+                        L.block_read(f, b)
                     blocks_by_file.append(blocks)
             finally:
                 ahead.close()
@@ -1241,6 +1236,7 @@ def _registry(con) -> Registry:
             "SELECT unit_code, name, name_key, parent_code, tree_level, first_year, last_year FROM unit_versions "
             "ORDER BY unit_code, coalesce(first_year, 0)").fetchall():
         reg.add(code, name, key=key, parent_code=parent, tree_level=tree_level, first_year=first, last_year=last)
+    L.add_renames(con, reg)
     return reg
 
 

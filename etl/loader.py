@@ -152,6 +152,19 @@ def opened(f: FileResult, load_id: int, skipped: list[str]) -> None:
         f.notes.append(f"trang '{sheet}' không có bảng dữ liệu theo mẫu — bỏ qua")
 
 
+def block_read(f: FileResult, b) -> None:
+    """What reading a table tells about its file: its layout (and the form profile that read it), the columns not
+    loaded, the profile's warnings, and the rows rejected while reading (both loaders)."""
+    f.layouts.append(b.kind)     # the profile's name is in the notes (the import page names layouts by kind)
+    if b.unknown_headers:
+        what = f"mẫu biểu '{b.profile}'" if b.profile else f"mẫu '{b.kind}'"
+        f.notes.append(f"các cột không thuộc {what} không được nạp: " + ", ".join(b.unknown_headers))
+    f.notes.extend(b.warnings)
+    for row, col, val, reason in b.notes:
+        f.rejects.append(Reject(f.name, b.sheet, row, col, val, reason))
+        f.rows_read += 1
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -166,7 +179,16 @@ def _registry(con) -> Registry:
             "SELECT unit_code, name, parent_code, tree_level, first_year, last_year FROM unit_versions "
             "ORDER BY unit_code, coalesce(first_year, 0)").fetchall():
         reg.add(code, name, parent_code=parent, tree_level=tree_level, first_year=first, last_year=last)
+    add_renames(con, reg)
     return reg
+
+
+def add_renames(con, reg: Registry) -> None:
+    """Renames under a new code: a form that still writes the old name finds the unit of its year
+    (etl/unit_names.py; both loaders)."""
+    for old, year, new in con.execute("SELECT old_code, year, new_code FROM lineage_events WHERE event = 'doi_ten' "
+                                      "AND old_code <> new_code ORDER BY year").fetchall():
+        reg.renames.setdefault(old, []).append((year, new))
 
 
 def _top_unit(con, reg: Registry, name: str, load_id: int) -> tuple[str, bool]:
@@ -194,17 +216,18 @@ def _fingerprint(frame: pd.DataFrame, cols: list[str]) -> str:
 def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: str | None = None,
                subject: str | None = None, replace: bool = False, dry_run: bool = False,
                progress: Callable[[str, float], None] | None = None, note: str | None = None,
-               fast: bool | None = None, with_preview: bool = False) -> LoadResult:
+               fast: bool | None = None, with_preview: bool = False, year: int | None = None) -> LoadResult:
     """Load (or with dry_run only check) files. Never raises for bad input: problems are in the result.
     with_preview keeps a copy of the rows written (or, checking, to be written) in result.preview (the import page;
     the fast path does not keep one).
 
     fast: check template CSV/Parquet tables column-wise in DuckDB (etl/fastload.py: same rules, same rejects, same
-    tables). None = when the load is big ($KIEMDIEM_FAST_LOAD=1/0 forces it on/off)."""
+    tables). None = when the load is big ($KIEMDIEM_FAST_LOAD=1/0 forces it on/off).
+    year (and subject): for forms read through a profile whose title does not say them (etl/profiles.py)."""
     from etl import fastload
     if fastload.wanted(paths, fast):
         return fastload.load_files(paths, db, unit=unit, subject=subject, replace=replace, dry_run=dry_run,
-                                   progress=progress, note=note)
+                                   progress=progress, note=note, year=year)
     files = [FileResult(Path(p)) for p in paths]
     subject_code = None
     if subject:
@@ -244,7 +267,7 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
                             f.unchanged_load = same[0][0]
                             blocks_by_file.append([])
                             continue
-                    blocks, skipped = read_blocks(f.path)
+                    blocks, skipped = read_blocks(f.path, year=year, subject=subject_code)
                 except (FileError, OSError) as exc:
                     f.error = unreadable(f, exc)
                     blocks_by_file.append([])
@@ -252,13 +275,7 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
                 opened(f, next_id, skipped)
                 next_id += 1
                 for b in blocks:
-                    f.layouts.append(b.kind)
-                    if b.unknown_headers:
-                        f.notes.append(f"các cột không thuộc mẫu '{b.kind}' không được nạp: "
-                                       + ", ".join(b.unknown_headers))
-                    for row, col, val, reason in b.notes:
-                        f.rejects.append(Reject(f.name, b.sheet, row, col, val, reason))
-                        f.rows_read += 1
+                    block_read(f, b)
                 blocks_by_file.append(blocks)
 
             # --unit names the unit of report tables; registered as a top-level unit when unknown.

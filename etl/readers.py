@@ -32,6 +32,11 @@ class Block:
     caption: str | None = None      # report tables: the caption text above the table
     subject: str | None = None      # report tables: subject named by the caption
     notes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row, column, value, reason) rejected lines
+    # Blocks read through a form profile (etl/profiles.py):
+    profile: str | None = None      # the profile's name, told to the clerk
+    headers: dict[str, str] | None = None   # field → the sheet's own column heading, for reasons
+    warnings: list[str] = field(default_factory=list)   # load warnings (a printed share that does not match …)
+    names: str = "exact"            # "as_written": unit names matched as a person would (etl/unit_names.py)
 
 
 @dataclass
@@ -267,12 +272,23 @@ def find_blocks(sheet: Sheet) -> list[Block]:
     return blocks
 
 
-def read_blocks(path: Path) -> tuple[list[Block], list[str]]:
-    """All tables of a file, and notes about sheets that hold none."""
+def read_blocks(path: Path, *, year: int | None = None, subject: str | None = None) -> tuple[list[Block], list[str]]:
+    """All tables of a file, and notes about sheets that hold none. A sheet in none of the templates is read
+    through the form profile that recognises its header (etl/profiles.py); year and subject (--year, --subject)
+    serve a form whose title does not say them."""
+    from etl import profiles         # profiles build Blocks: imported here, not at the top
     sheets = read_sheets(path)
     blocks, skipped = [], []
+    known: list | None = None
     for sheet in sheets:
         found = find_blocks(sheet)
+        if not found:
+            try:
+                known = profiles.load_all() if known is None else known
+            except profiles.ProfileError as exc:
+                raise FileError(f"{exc} — sửa tệp mẫu biểu đó rồi nạp lại") from exc
+            block = profiles.read_sheet(sheet, year=year, subject=subject, profiles=known)
+            found = [block] if block is not None else []
         if not found and (sheet.dropped or any(any(not is_blank(c) for c in r) for r in sheet.rows)):
             skipped.append(sheet.name or path.name)
         if found:       # rows the reader emptied are rejected with the sheet's first table
@@ -281,6 +297,9 @@ def read_blocks(path: Path) -> tuple[list[Block], list[str]]:
     if not blocks:
         raise FileError(
             f"Tệp {path.name}: không nhận ra bảng dữ liệu nào. Dòng tiêu đề phải theo một mẫu trong data/templates "
-            "(ví dụ 'Năm, Mã đảng viên, Họ và tên, Mã chi bộ, Xếp loại, …') hoặc bảng báo cáo 'STT | Tiêu chí | "
-            "Năm đánh giá'")
+            "(ví dụ 'Năm, Mã đảng viên, Họ và tên, Mã chi bộ, Xếp loại, …'), bảng báo cáo 'STT | Tiêu chí | "
+            "Năm đánh giá', hoặc một mẫu biểu đã biết (xem: python -m etl profiles). Nếu đây là biểu cơ quan vẫn "
+            "dùng, hãy dạy hệ thống cách đọc một lần: ở trang Nhập dữ liệu, mở tệp này, chọn bước \"Lưu mẫu biểu\" "
+            "(chọn trang, dòng tiêu đề, cột tên đơn vị, năm, cột số lượng và tỷ lệ của từng mức, các dòng bỏ qua) — "
+            "mẫu biểu được lưu thành một tệp trong data/profiles, từ đó mọi tệp cùng mẫu được nạp không cần hỏi lại")
     return blocks, skipped

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl import normalize as nz
+from etl import unit_names
 from etl.layouts import LAYOUTS, LINEAGE_EVENTS
 from etl.readers import Block, col_letter
 
@@ -24,6 +25,9 @@ class Registry:
     # name_key → codes, in the order they were added (a dict used as an ordered set: a national tree has thousands
     # of "Chi bộ thôn 1", and a list made every re-registration scan them)
     by_key: dict[str, dict[str, None]] = field(default_factory=dict)
+    # Renames under a new code (lineage doi_ten): old code → [(year, new code)], so a name of another year still
+    # finds its unit (etl/unit_names.py).
+    renames: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     def add(self, code: str, name: str, *, first_year=None, last_year=None, key: str | None = None,
             **extra) -> None:
@@ -33,20 +37,24 @@ class Registry:
         known = self.units.get(code)
         if known is not None:
             lives = known.get("lives", [])
+            names = known.get("names", [])
             self.by_key.get(known["name_key"], {}).pop(code, None)
         else:
-            lives = []
+            lives, names = [], []
         info = {"name": name, "name_key": key}
         info.update(extra)
         info["lives"] = [*lives, (first_year, last_year)]
+        info["names"] = [*names, name] if name not in names else names   # every version's name, for forms of any year
         self.units[code] = info
         by = self.by_key.get(key)
         if by is None:
             by = self.by_key[key] = {}
         by[code] = None
         self._lower = None
+        self._name_index = None
 
     _lower: dict | None = field(default=None, repr=False, compare=False)
+    _name_index: object = field(default=None, repr=False, compare=False)   # etl/unit_names.NameIndex
 
     def _lower_codes(self) -> dict[str, list[str]]:
         """Codes by their lower case, in registration order (built when first needed after a change)."""
@@ -60,6 +68,7 @@ class Registry:
         """A units file relists a code: its versions replace the ones known so far."""
         if code in self.units:
             self.units[code]["lives"] = []
+            self.units[code]["names"] = []
 
     def alive(self, code: str, year: int) -> bool:
         lives = self.units.get(code, {}).get("lives") or [(None, None)]
@@ -172,7 +181,7 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
                 first_year: int, last_year: int) -> Checked:
     frame = block.frame.copy()
     kind = block.kind
-    errs = RowErrors(frame, _headers(kind))
+    errs = RowErrors(frame, block.headers or _headers(kind))
     out = pd.DataFrame(index=frame.index)
     out["_row"] = frame["_row"]
     out["_raw"] = frame["_raw"]
@@ -183,7 +192,12 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
         out["year"] = vals
 
     def unit_col(code_field="unit_code", name_field="unit_name", target="unit_code") -> None:
-        res = [registry.resolve(c, n) for c, n in zip(_col(frame, code_field), _col(frame, name_field))]
+        if block.names == "as_written":     # forms without codes: names as people write them, in the row's year
+            years = out["year"] if "year" in out.columns else pd.Series([None] * len(frame), index=frame.index)
+            res = [(*unit_names.resolve(registry, n, None if y is None else int(y)), "name")
+                   for n, y in zip(_col(frame, name_field), years)]
+        else:
+            res = [registry.resolve(c, n) for c, n in zip(_col(frame, code_field), _col(frame, name_field))]
         out[target] = [r[0] for r in res]
         for field_name in (code_field, name_field):
             mask = pd.Series([r[1] is not None and r[2] == ("code" if field_name == code_field else "name")
