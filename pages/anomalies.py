@@ -49,7 +49,8 @@ period = {"Đơn vị (gồm đơn vị trực thuộc)": unit_name, "Năm đán
 # ───────────── the units worth inspecting ─────────────
 if shown_view == "don_vi":
     w = worklist.weights()
-    ranked = worklist.rank(scope, units, w, last_year=years[-1])
+    key = (f.unit, years[0], years[-1], f.subject, repr(w))   # what the ranking depends on: once for everyone
+    ranked = data.computed("worklist", lambda: worklist.rank(scope, units, w, last_year=years[-1]), *key)
     st.caption(f"Xếp theo điểm: mỗi vi phạm {fmt.number(w.severity['vi_pham'])} điểm, cần xem xét "
                f"{fmt.number(w.severity['can_xem_xet'])}, dấu hiệu thống kê {fmt.number(w.severity['bat_thuong'])}; "
                f"mỗi năm lặp lại cùng quy tắc cộng thêm {fmt.pct(w.repeat, 0)}; mỗi năm cũ hơn nhân "
@@ -66,7 +67,8 @@ if shown_view == "don_vi":
                        on_select="rerun", selection_mode="single-row",
                        column_config={"Đơn vị": view.link_column(), "Lý do": st.column_config.TextColumn(width="large")})
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
-    target = scope["unit_code"].map(worklist.inspected_unit(units, w.levels, scope["unit_code"]))
+    target = data.computed("worklist_target", lambda: scope["unit_code"].map(
+        worklist.inspected_unit(units, w.levels, scope["unit_code"])), *key)
     evidence = scope[target.isin(ranked["unit_code"])]
     if picked:
         one = top.iloc[picked[0]]
@@ -109,11 +111,9 @@ elif shown_view == "danh_sach":
         view.empty("Không có trường hợp nào với các bộ lọc này.",
                    "Chọn mức, năm hoặc quy tắc khác, hoặc một đơn vị cấp trên ở thanh bên.")
         st.stop()
-    pages = (len(shown) - 1) // PAGE_ROWS + 1
-    page = st.number_input(f"Trang (1–{pages})", 1, pages, 1, key="trang") if pages > 1 else 1
-    part = shown.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
-    st.caption(f"{fmt.number(len(shown))} trường hợp" + (f", trang {page}/{pages}" if pages > 1 else "")
-               + ". Bấm tên đơn vị để mở hồ sơ đơn vị; chọn một dòng để đọc đầy đủ nội dung và căn cứ.")
+    part = shown.iloc[view.pager(len(shown), "trang", PAGE_ROWS, "trường hợp")]
+    st.caption(f"{fmt.number(len(shown))} trường hợp. Bấm tên đơn vị để mở hồ sơ đơn vị; chọn một dòng để đọc đầy "
+               "đủ nội dung và căn cứ.")
     event = view.table(inspection.findings_table(part, subject_names, link=view.profile_link),
                        label_columns=len(inspection.FINDING_COLUMNS), key="findings", on_select="rerun",
                        selection_mode="single-row",

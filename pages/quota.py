@@ -11,11 +11,7 @@ from ui import quota_decisions, quota_view as qv
 ALL = "tat_ca"
 SPANS = {"ba_nam": "3 năm gần nhất", "ca_giai_doan": "Cả giai đoạn đã chọn"}
 OPEN_PROFILE = "_quota_open_profile"
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def evidence(rows):
-    return quota.evidence(rows)
+PAGE_ROWS = 50      # groups over their limit on one screen (a province has thousands)
 
 
 f = controls.current()
@@ -92,9 +88,10 @@ if counts["audited"] == 0:
     st.stop()
 
 # ───────────── the groups over their limit ─────────────
-ev = evidence(shown)
+ev = data.computed("quota_evidence", lambda: quota.evidence(shown), f.unit, f.subject, years[0], years[-1], year)
 st.subheader("Các nhóm vượt giới hạn")
-flagged = quota.flagged(shown, ev)
+flagged = data.computed("quota_flagged", lambda: quota.flagged(shown, ev), f.unit, f.subject, years[0], years[-1],
+                        year)
 if flagged.empty:
     view.empty(f"Không có nhóm nào vượt tỷ lệ HTXS trong {when}.",
                "Mọi nhóm đã đối chiếu đều trong giới hạn của quy định năm đó.")
@@ -113,7 +110,8 @@ else:
                    "bên dưới: nhóm nhỏ vượt một, hai người có thể chỉ là ngẫu nhiên. **Giá trị q**: xác suất kết luận "
                    "nhầm khi xét cùng lúc mọi nhóm đang hiển thị (hiệu chỉnh Benjamini–Hochberg); dưới 0,05 là vượt "
                    "rõ ràng ngay cả khi xét rất nhiều nhóm.")
-        view.table(qv.flagged_table(flagged, subject_names, link=view.profile_link),
+        part = flagged.iloc[view.pager(len(flagged), "trang_vuot", PAGE_ROWS, "nhóm")]
+        view.table(qv.flagged_table(part, subject_names, link=view.profile_link),
                    label_columns=len(qv.FLAGGED_LABELS), key="quota_flagged",
                    column_config={"Nhóm / đơn vị": view.link_column("Nhóm / đơn vị"),
                                   **{c: st.column_config.TextColumn(c, alignment="left") for c in qv.FLAGGED_TEXTS}})
@@ -152,7 +150,9 @@ st.subheader("Đơn vị vượt tỷ lệ nhiều năm")
 end = year or years[-1]
 span = quota.window(end, years[0], span_mode == "ca_giai_doan")
 history = audit[audit["year"].between(years[0], end)]
-offenders = quota.repeat_offenders(history, last_year=end, window=span[1] - span[0] + 1, min_years=2)
+offenders = data.computed("quota_repeat", lambda: quota.repeat_offenders(history, last_year=end,
+                                                                          window=span[1] - span[0] + 1, min_years=2),
+                          f.unit, f.subject, years[0], end, span)
 span_text = f"{span[0]}–{span[1]}" if span[0] != span[1] else str(span[0])
 if span[0] == span[1]:
     view.empty("Cần ít nhất hai năm để tìm đơn vị vượt tỷ lệ nhiều năm.", "Mở rộng khoảng năm ở thanh bên.")
@@ -163,7 +163,8 @@ else:
     st.caption(f"{fmt.number(len(offenders))} nhóm vượt giới hạn ít nhất hai năm trong {span_text}; chuỗi năm liên "
                f"tiếp tính trong {years[0]}–{end}. Mỗi cột năm: số vượt và tỷ lệ HTXS so với số HTT.")
     repeat_years = [y for y in years if y <= end]
-    view.table(qv.repeat_table(offenders, history, repeat_years, span, subject_names, link=view.profile_link),
+    part = offenders.iloc[view.pager(len(offenders), "trang_nhieu_nam", PAGE_ROWS, "nhóm")]
+    view.table(qv.repeat_table(part, history, repeat_years, span, subject_names, link=view.profile_link),
                label_columns=2, key="quota_repeat",
                column_config={"Nhóm / đơn vị": view.link_column("Nhóm / đơn vị"),
                               "Ghi chú": st.column_config.TextColumn("Ghi chú", alignment="left")})

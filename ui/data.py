@@ -138,6 +138,17 @@ def query(name: str, **params) -> pd.DataFrame:
     return df
 
 
+def computed(label: str, fn, *key):
+    """What a page computes from query results (a ranking, the funnel's evidence …), held like a query result: once
+    for every session, for this warehouse version and restriction, and the `key` (plain values: the filters the
+    inputs depend on). Without it every rerun — a click anywhere on the page — recomputed it."""
+    cur = _current()
+    r = access.restriction()
+    if cur is None or r is None:
+        return fn()
+    return _RESULTS.get((cur[0], cur[1], "computed:" + label, key, r), fn)
+
+
 def is_demo() -> bool:
     """The warehouse is the illustrative demo (meta key 'demo')."""
     return "demo" in info()

@@ -352,14 +352,20 @@ def funnel_figure(f: fn.Funnel, subject_name: str, subject: str, height: int = 4
         g = pts[pts["status"] == status]
         if g.empty:
             continue
+        within = status == "trong_gioi_han"
+        # A province has ~15,000 groups, most within their limit: those carry only their name (the full sentence
+        # of each made the chart ~5 MB); the groups over the limit carry the whole verdict.
+        custom = ([[c, u] for c, u in zip(g["unit_code"], g["unit"])] if within
+                  else [[r["unit_code"], _hover(r, subject_name)] for r in g.to_dict("records")])
         data.append(dict(
             type="scatter", mode="markers", name=STATUS_NAMES[status],
             x=g["htt"].astype(float).tolist(), y=(g["y"] * 100).astype(float).tolist(),
-            marker=dict(color=STATUS_COLORS[status], size=9 if status != "trong_gioi_han" else 7,
+            marker=dict(color=STATUS_COLORS[status], size=9 if not within else 7,
                         symbol=["diamond" if b == AGGREGATE else "circle" for b in g["basis"]],
                         line=dict(color="#ffffff", width=0.8)),
-            customdata=[[r["unit_code"], _hover(r, subject_name)] for r in g.to_dict("records")],
-            hovertemplate="%{customdata[1]}<extra></extra>",
+            customdata=custom,
+            hovertemplate=("<b>%{customdata[1]}</b><br>%{y:.1f}% số HTT · " + STATUS_NAMES[status].lower()
+                           + "<extra></extra>") if within else "%{customdata[1]}<extra></extra>",
         ))
     ticks = [m * 10 ** e for e in range(0, 7) for m in (1, 2, 5) if x_lo <= m * 10 ** e <= x_hi]
     layout = dict(

@@ -1,4 +1,4 @@
-"""Query results held in memory once for every session, within a memory budget.
+"""Query results (and what pages compute from them) held in memory once for every session, within a memory budget.
 
 Why not st.cache_data: it keeps results pickled, so every rerun of every page unpickled each result again (a province's
 30 000 findings, a district's hundreds of units × years) — most of a cached page's server time — and it bounds the
@@ -57,7 +57,7 @@ class ResultCache:
             finally:
                 with self._lock:
                     self._pending.pop(key, None)
-        return df.copy(deep=False)
+        return _out(df)
 
     def _lookup(self, key):
         with self._lock:
@@ -73,10 +73,10 @@ class ResultCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return df.copy(deep=False)
+            return _out(df)
 
-    def _store(self, key, df: pd.DataFrame) -> None:
-        size = int(df.memory_usage(deep=True, index=True).sum()) if isinstance(df, pd.DataFrame) else 0
+    def _store(self, key, df) -> None:
+        size = _size(df)
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
@@ -100,3 +100,25 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _size(value) -> int:
+    """Bytes a kept value holds: a frame's own measure; for a computed object (a ranked list, the funnel's points),
+    the frames among its attributes or items."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True, index=True).sum())
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(deep=True, index=True))
+    if isinstance(value, (tuple, list)):
+        return sum(_size(v) for v in value) + 64
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values()) + 64
+    if hasattr(value, "__dict__"):
+        return sum(_size(v) for v in vars(value).values()) + 64
+    return 64
+
+
+def _out(value):
+    """What a caller gets: a shallow copy of a frame (pandas copies on write), any other value as it is — computed
+    objects are treated as read-only by the pages."""
+    return value.copy(deep=False) if isinstance(value, (pd.DataFrame, pd.Series)) else value
