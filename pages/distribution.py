@@ -1,5 +1,7 @@
 """Phân bố: years × subordinate units heatmap of one level's share, the same as a table, drill-down with a breadcrumb
 back up, and the selected unit against its peers of the same kind."""
+from functools import partial
+
 import streamlit as st
 
 from reports import page_tables
@@ -143,5 +145,5 @@ else:
         st.caption(f"{fmt.number(summary['peers'].max())} đơn vị cùng loại: vùng tô xám là khoảng giữa tỷ lệ của "
                    "họ (đậm: một nửa số đơn vị, nhạt: 80% số đơn vị), đường xám là trung vị.")
     view.table(shares.peer_table(summary, unit_name))
-    export_rows.table(page_tables.peer_summary(summary, unit_name, level_name), f"so_sanh_cung_loai_{f.unit}",
+    export_rows.table(partial(page_tables.peer_summary, summary, unit_name, level_name), f"so_sanh_cung_loai_{f.unit}",
                       "dl_peers", f"{unit_name} so với các đơn vị cùng loại", where)

@@ -1,5 +1,7 @@
 """Tổng quan: the latest year per subject, the four levels by year, the excellent share against the quota, and the
 numbers reviewed and not rated — for the unit chosen in the sidebar (its whole subtree)."""
+from functools import partial
+
 import streamlit as st
 
 from analysis import composition
@@ -60,7 +62,7 @@ with right:
     series = shares.quota_series(d, quota[quota["subject"] == code], years)
     export_rows.plot(charts.excellence_vs_quota(series), f"quota_{code}",
                      f"{unit_name} — {name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn", w)
-    export_rows.table(page_tables.quota_series(series), f"ty_le_xuat_sac_{code}", f"dl_quota_{code}",
+    export_rows.table(partial(page_tables.quota_series, series), f"ty_le_xuat_sac_{code}", f"dl_quota_{code}",
                       f"{name}: tỷ lệ Hoàn thành xuất sắc nhiệm vụ và giới hạn theo quy định", w)
     if series["ratio"].isna().any():
         missing = [str(y) for y in series.loc[series["ratio"].isna(), "year"]]
@@ -74,18 +76,18 @@ if f.view == state.VIEW_REPORTED and len(years) > 1:
         adj = composition.adjusted_share(kids, base_year=years[0])
         export_rows.plot(charts.composition_adjusted(adj, years[0]), f"mix_{code}",
                          f"{unit_name} — {name}: tỷ lệ HTXS nếu giữ cơ cấu năm {years[0]}", w)
-        export_rows.table(page_tables.composition(adj, years[0]), f"giu_co_cau_{code}", f"dl_mix_{code}",
+        export_rows.table(partial(page_tables.composition, adj, years[0]), f"giu_co_cau_{code}", f"dl_mix_{code}",
                           f"{name}: tỷ lệ HTXS nếu giữ cơ cấu đơn vị năm {years[0]}", w)
         st.caption("Mỗi đơn vị trực thuộc giữ tỷ trọng của năm gốc. Hai đường tách nhau là do thay đổi "
                    "cơ cấu đơn vị (sáp nhập, thành lập, giải thể), không phải do kết quả xếp loại thay đổi.")
 with st.expander("Bảng số liệu", icon=":material/table:"):
     view.table(shares.counts_table(d, level_names, years))
-export_rows.table(page_tables.levels_by_year(d, level_names, years), f"so_lieu_{code}", f"dl_counts_{code}",
+export_rows.table(partial(page_tables.levels_by_year, d, level_names, years), f"so_lieu_{code}", f"dl_counts_{code}",
                   f"{name}: số lượng và tỷ lệ từng mức xếp loại", w)
 
 st.subheader("Số tập thể, cá nhân được kiểm điểm và không xếp loại")
 view.table(shares.reviewed_table(shown, subjects_shown, years), label_columns=2)
-export_rows.table(page_tables.reviewed(shown, subjects_shown, years), "kiem_diem_khong_xep_loai", "dl_reviewed",
+export_rows.table(partial(page_tables.reviewed, shown, subjects_shown, years), "kiem_diem_khong_xep_loai", "dl_reviewed",
                   "Số được kiểm điểm và không xếp loại", where)
 st.caption("Được kiểm điểm = số được xếp loại + số không xếp loại (miễn công tác và sinh hoạt đảng, mới kết nạp "
            "dưới 6 tháng, đình chỉ sinh hoạt…). “—”: đơn vị không báo cáo số không xếp loại hoặc không có số liệu.")

@@ -1,5 +1,7 @@
 """Hồ sơ đơn vị: one unit across all years — its own ratings as a collective, the ratings of its members and
 subordinate organizations, its shortcomings and review suggestions, and its predecessors and successors."""
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -69,7 +71,7 @@ else:
         "Điểm": own["score"].map(lambda s: fmt.number(s, 1) if pd.notna(s) else fmt.DASH),
     })
     view.level_table(table, ["Tự xếp loại", "Cấp có thẩm quyền xếp loại"], level_names=level_names)
-    export_rows.table(page_tables.collective_ratings(own, level_names, subject_names), f"xep_loai_tap_the_{f.unit}",
+    export_rows.table(partial(page_tables.collective_ratings, own, level_names, subject_names), f"xep_loai_tap_the_{f.unit}",
                       "dl_own", f"{me['name']} — xếp loại của đơn vị (tập thể)", where)
     higher = own[(own["self_level"].notna()) & (own["level"].notna()) & (own["self_level"] < own["level"])]
     if not higher.empty:
@@ -107,7 +109,7 @@ else:
                 st.caption("Năm " + ", ".join(map(str, pred_years)) + ": số liệu cộng của các đơn vị tiền thân.")
             with st.expander("Bảng số liệu", icon=":material/table:"):
                 view.table(shares.counts_table(d, level_names, span))
-            export_rows.table(page_tables.levels_by_year(d, level_names, span), f"so_lieu_{code}_{f.unit}",
+            export_rows.table(partial(page_tables.levels_by_year, d, level_names, span), f"so_lieu_{code}_{f.unit}",
                               f"dl_dist_{code}", f"{me['name']} — {name}: số lượng và tỷ lệ từng mức",
                               {**where, "Đối tượng": name})
 
@@ -125,7 +127,7 @@ else:
         "Kết quả khắc phục": [REMEDY.get(s, r if isinstance(r, str) and r else fmt.DASH)
                               for s, r in zip(sc["remedy_status"], sc["remedy"])],
     }), hide_index=True, column_config={"Nội dung": st.column_config.TextColumn(width="large")})
-    export_rows.table(page_tables.shortcomings(sc), f"han_che_khuyet_diem_{f.unit}", "dl_shortcomings",
+    export_rows.table(partial(page_tables.shortcomings, sc), f"han_che_khuyet_diem_{f.unit}", "dl_shortcomings",
                       f"{me['name']} — hạn chế, khuyết điểm", where)
 
 st.subheader("Gợi ý kiểm điểm của cấp trên")
@@ -136,5 +138,5 @@ if sg.empty:
 else:
     st.dataframe(pd.DataFrame({"Năm": sg["year"].astype(str), "Nội dung": sg["text"]}), hide_index=True,
                  column_config={"Nội dung": st.column_config.TextColumn(width="large")})
-    export_rows.table(page_tables.suggestions(sg), f"goi_y_kiem_diem_{f.unit}", "dl_suggestions",
+    export_rows.table(partial(page_tables.suggestions, sg), f"goi_y_kiem_diem_{f.unit}", "dl_suggestions",
                       f"{me['name']} — gợi ý kiểm điểm của cấp trên", where)
