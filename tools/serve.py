@@ -38,13 +38,23 @@ class ServerFailed(RuntimeError):
 @contextlib.contextmanager
 def serve(db: str | os.PathLike, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
     """Run `streamlit run app.py` on the warehouse `db`; yield its base URL once it answers its health check."""
+    with served(db, env, timeout) as (url, _proc):
+        yield url
+
+
+@contextlib.contextmanager
+def served(db: str | os.PathLike, env: dict[str, str] | None = None, timeout: float = 60,
+           log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """serve(), yielding the server process too: the benchmark reads its CPU time and memory from /proc/<pid>.
+    `log`: a file for the server's output — a long run must not fill a pipe nobody reads (the server would block)."""
     port = free_port()
+    out = open(log, "wb") if log else subprocess.PIPE
     environ = {**os.environ, "KIEMDIEM_DB": str(db), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -57,10 +67,10 @@ def serve(db: str | os.PathLike, env: dict[str, str] | None = None, timeout: flo
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise ServerFailed("streamlit did not start: "
-                                   + proc.stdout.read().decode(errors="replace")[-2000:])
+                said = Path(log).read_bytes() if log else proc.stdout.read()
+                raise ServerFailed("streamlit did not start: " + said.decode(errors="replace")[-2000:])
             time.sleep(0.1)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -68,6 +78,8 @@ def serve(db: str | os.PathLike, env: dict[str, str] | None = None, timeout: flo
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if log:
+            out.close()
 
 
 # Streamlit's own script state on the app root (the attribute its end-to-end tests use), plus every chart drawn: the

@@ -10,7 +10,8 @@ from bench import run as bench
 
 def test_small_benchmark_runs_end_to_end_and_reports_every_measure(tmp_path, capsys):
     out = tmp_path / "small.json"
-    assert bench.main(["--scale", "small", "--out", str(out)]) == 0
+    # the browser phases have their own test (test_browser_phase.py): this one stays quick
+    assert bench.main(["--scale", "small", "--out", str(out), "--no-browser"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("TÓM TẮT [small]:")
     r = json.loads(out.read_text(encoding="utf-8"))
