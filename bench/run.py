@@ -349,7 +349,9 @@ def _browser_parts(s: dict, ok) -> list[str]:
             + (f", {s['browser_errors']} lỗi" if s["browser_errors"] else ""))
     if "users_max" in s:
         parts.append(f"{s['users_max']} người cùng lúc: trung vị {s['users_median_s']:.1f} s, "
-                     f"p95 {s['users_p95_s']:.1f} s (≤{TARGETS['users_p95_s']}{ok('users_p95')}), {s['users_errors']} lỗi{ok('users_errors')}, "
+                     f"p95 {s['users_p95_s']:.1f} s (≤{TARGETS['users_p95_s']}{ok('users_p95')}; trình duyệt vẽ trên "
+                     f"cùng máy), máy chủ trả lời p95 {_s(s.get('users_server_p95_s'))} s, "
+                     f"{s['users_errors']} lỗi{ok('users_errors')}, "
                      f"bộ nhớ máy chủ {s['users_peak_mb'] / 1024:.2f} GB (≤{TARGETS['users_peak_mb'] / 1024:.0f}"
                      f"{ok('users_memory')})")
     return parts

@@ -353,6 +353,9 @@ def funnel_figure(f: fn.Funnel, subject_name: str, subject: str, height: int = 4
         if g.empty:
             continue
         within = status == "trong_gioi_han"
+        if within and len(g) > DENSE:
+            data.append(_within_cells(g, x_lo, x_hi, y_top))
+            continue
         # A province has ~15,000 groups, most within their limit: those carry only their name (the full sentence
         # of each made the chart ~5 MB); the groups over the limit carry the whole verdict.
         custom = ([[c, u] for c, u in zip(g["unit_code"], g["unit"])] if within
@@ -379,6 +382,32 @@ def funnel_figure(f: fn.Funnel, subject_name: str, subject: str, height: int = 4
         clickmode="event+select", dragmode="pan",
     )
     return go.Figure(data=data, layout=layout, _validate=False)
+
+
+DENSE = 1500        # beyond this many groups within their limit, they are drawn as counts per cell of the plot
+
+
+def _within_cells(g: pd.DataFrame, x_lo: float, x_hi: float, y_top: float, bins: int = 48) -> dict:
+    """The groups within their limit as a grid of grey squares, darker where more groups fall: a province has
+    ~11,000 of them, which as points took the browser seconds to draw on every visit and say nothing one by one.
+    The groups over their limit stay points (a click opens the unit)."""
+    lx = np.log10(g["htt"].astype(float).clip(lower=x_lo))
+    y = (g["y"] * 100).astype(float).clip(upper=y_top)
+    x_edges = np.linspace(math.log10(x_lo), math.log10(x_hi), bins + 1)
+    y_edges = np.linspace(0, y_top, bins + 1)
+    counts, _, _ = np.histogram2d(lx, y, bins=[x_edges, y_edges])
+    i, j = np.nonzero(counts)
+    n = counts[i, j]
+    xc = 10 ** ((x_edges[i] + x_edges[i + 1]) / 2)
+    yc = (y_edges[j] + y_edges[j + 1]) / 2
+    shade = 0.25 + 0.75 * np.log1p(n) / np.log1p(n.max())
+    return dict(type="scatter", mode="markers", name=f"{STATUS_NAMES['trong_gioi_han']} ({fmt.number(len(g))} nhóm, "
+                                                       "ô đậm: nhiều nhóm)",
+                x=xc.tolist(), y=yc.tolist(),
+                marker=dict(symbol="square", size=9, color=[f"rgba(120,130,140,{a:.2f})" for a in shade],
+                            line=dict(width=0)),
+                customdata=[[None, f"{fmt.number(k)} nhóm trong giới hạn quanh đây"] for k in n],
+                hovertemplate="%{customdata[1]}<extra></extra>")
 
 
 def funnel_notes(f: fn.Funnel, elsewhere: int = 0) -> str:

@@ -60,6 +60,7 @@ def test_users_at_once_report_median_p95_errors_and_memory(result):
         assert 0 < c["median_s"] <= c["p95_s"] <= c["max_s"]
         assert c["errors"] == 0 and c["timeouts"] == 0 and c["exceptions"] == 0, c["per_load"]
         assert c["peak_rss_mb"] > 50 and c["server_cpu_s"] > 0
+        assert c["server_runs"] >= c["loads"] and 0 < c["server_run_median_s"] <= c["server_run_p95_s"] <= c["max_s"]
 
 
 def test_the_summary_holds_the_browser_figures_and_the_demo_targets(result, capsys):

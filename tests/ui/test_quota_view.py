@@ -226,3 +226,21 @@ def test_small_groups_and_allowed_groups_say_so():
     assert text.startswith("Đã được cấp có thẩm quyền cho phép") and "125-QĐ/HU" in text and "25%" in text
     assert "cùng cấp ủy cấp trên trực tiếp" in qv.rule_text(0.2, 0.25, "nhom_tuong_dong", "cap_tren", 5)
     assert "dưới 5 HTT" in qv.rule_text(0.2, 0.25, "nhom_tuong_dong", "cap_tren", 5)
+
+
+def test_many_groups_within_their_limit_are_drawn_as_counted_cells(monkeypatch):
+    """Past DENSE groups within their limit, one square per cell of the plot carries how many groups fall there;
+    the cells add up to every such group, and the groups over their limit stay one point each (a click opens one)."""
+    monkeypatch.setattr(qv, "DENSE", 20)
+    f = quota.evidence(groups(200)).main_funnel("dang_vien")[0]
+    within = int((f.points["status"] == "trong_gioi_han").sum())
+    assert within > 20
+    fig = qv.funnel_figure(f, "Đảng viên", "dang_vien")
+    go.Figure(fig.to_dict())
+    data = fig.to_plotly_json()["data"]
+    cells = next(t for t in data if t["name"].startswith(qv.STATUS_NAMES["trong_gioi_han"]))
+    counted = [int(c[1].split()[0].replace(".", "")) for c in cells["customdata"]]
+    assert sum(counted) == within and len(counted) < within
+    assert all(c[0] is None for c in cells["customdata"])          # a cell is no unit: a click opens nothing
+    over = [t for t in data if t.get("mode") == "markers" and t is not cells]
+    assert sum(len(t["x"]) for t in over) == len(f.points) - within
