@@ -20,10 +20,11 @@ import duckdb
 from etl import warehouse
 
 # Every table whose rows carry the load that wrote them (derived tables are rebuilt by warehouse.writing).
-LOADED_TABLES = ("member_ratings", "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions",
-                 "lineage_events", "unit_versions")
+LOADED_TABLES = ("member_ratings", "collective_ratings", "aggregate_counts", "aggregate_counts_by_type", "shortcomings",
+                 "review_suggestions", "lineage_events", "unit_versions")
 TABLE_NAMES = {"member_ratings": "xếp loại đảng viên", "collective_ratings": "xếp loại tập thể",
-               "aggregate_counts": "số lượng theo mức", "shortcomings": "hạn chế, khuyết điểm",
+               "aggregate_counts": "số lượng theo mức", "aggregate_counts_by_type": "số lượng theo loại hình",
+               "shortcomings": "hạn chế, khuyết điểm",
                "review_suggestions": "gợi ý kiểm điểm", "lineage_events": "sáp nhập, chia tách",
                "unit_versions": "danh mục đơn vị"}
 COUNT_SQL = {t: f"SELECT count(*) FROM {t} WHERE load_id = ?" for t in LOADED_TABLES}   # fixed names, bound id
@@ -34,6 +35,7 @@ ORPHANS_SQL = """
         SELECT chi_bo_code AS unit_code, year, load_id FROM member_ratings
         UNION ALL SELECT unit_code, year, load_id FROM collective_ratings
         UNION ALL SELECT unit_code, year, load_id FROM aggregate_counts
+        UNION ALL SELECT unit_code, year, load_id FROM aggregate_counts_by_type
         UNION ALL SELECT unit_code, year, load_id FROM shortcomings
         UNION ALL SELECT unit_code, year, load_id FROM review_suggestions
     )
@@ -82,7 +84,10 @@ def _plan(con, result: UndoResult) -> None:
     result.file_name, status = row[0]
     if status == "da_huy":
         raise _Refused(f"Lần nạp #{result.load_id} ({result.file_name}) đã được hủy trước đây")
-    result.removed = {t: con.execute(COUNT_SQL[t], [result.load_id]).fetchone()[0] for t in LOADED_TABLES}
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    # (a table newer than the warehouse holds no row of any load)
+    result.removed = {t: con.execute(COUNT_SQL[t], [result.load_id]).fetchone()[0] if t in have else 0
+                      for t in LOADED_TABLES}
     for old, target, unit, year, n, old_file in con.execute(
             "SELECT r.replaced_load_id, r.target, r.unit_code, r.year, sum(r.rows_replaced), l.file_name "
             "FROM load_replacements r LEFT JOIN loads l ON l.load_id = r.replaced_load_id "

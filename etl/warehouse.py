@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import fcntl
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -92,6 +93,9 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?)",
                     [(r["code"], r["name"], r["is_individual"] == "true", int(r["sort_order"]))
                      for r in rows("subjects.csv")])
+    con.execute("DELETE FROM org_types")
+    con.executemany("INSERT INTO org_types VALUES (?, ?, ?, ?)",
+                    [(r["code"], r["name"], none(r["parent"]), int(r["sort_order"])) for r in rows("org_types.csv")])
     con.execute("DELETE FROM tree_levels")
     con.executemany("INSERT INTO tree_levels VALUES (?, ?, ?)",
                     [(r["code"], r["name"], int(r["depth"])) for r in rows("tree_levels.csv")])
@@ -117,6 +121,12 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
                       r["scope"], r["source"], r["certainty"], none(r.get("collective_group", "")),
                       int(r["small_htt"]) if r.get("small_htt") else None, none(r.get("small_status", "")))
                      for r in rows("quota_rules.csv")])
+
+
+def schema_tables() -> list[str]:
+    """The tables etl/schema.sql creates (a warehouse made by an earlier version may lack the newest: any write adds
+    them, and `python -m etl rebuild --if-stale`, which make run calls, sees them missing)."""
+    return re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA.read_text(encoding="utf-8"))
 
 
 def _init(con: duckdb.DuckDBPyConnection) -> None:
