@@ -43,6 +43,7 @@ ACTIONS = {
     "kiem_tra_tep": "Kiểm tra tệp", "nap": "Nạp dữ liệu", "huy_nap": "Hủy lần nạp",
     "tu_choi": "Bị từ chối", "tai_khoan": "Thay đổi tài khoản", "khoi_phuc": "Khôi phục kho từ bản sao lưu",
     "quyet_dinh_ty_le": "Quyết định cho phép tỷ lệ HTXS",
+    "ghi_nho_ten_don_vi": "Ghi nhớ tên đơn vị trên biểu",
 }
 GENESIS = "0" * 64
 FIELD_LIMIT = 500          # characters of one field (user, what, a filter's value…)

@@ -44,7 +44,7 @@ import pyarrow as pa
 
 from etl import loader as L
 from etl import normalize as nz
-from etl import tree_checks, warehouse
+from etl import aliases, tree_checks, warehouse
 from etl.layouts import LAYOUTS, match_header
 from etl.readers import FileError, _delimiter, _is_report_header, col_letter, read_blocks
 from etl.validate import COLLECTIVE_SUBJECTS, EXEMPLARY_CONFLICT, Registry, check_block, member_key
@@ -52,7 +52,8 @@ from etl.validate import COLLECTIVE_SUBJECTS, EXEMPLARY_CONFLICT, Registry, chec
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 FAST_KINDS = {"units", "member_ratings", "collective_ratings", "aggregate_counts", "shortcomings",
               "review_suggestions"}
-RATING_TARGETS = ["member_ratings", "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions"]
+RATING_TARGETS = ["member_ratings", "collective_ratings", "aggregate_counts", "aggregate_counts_by_type", "shortcomings",
+                  "review_suggestions"]
 PARQUET_TYPES = {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT",
                  "UTINYINT", "DOUBLE", "FLOAT", "BOOLEAN"}
 AUTO_BYTES = 4 * 2**20          # a load with this much CSV/Parquet (or any Parquet) takes the fast path
@@ -1120,7 +1121,8 @@ def load_files(paths, db=None, *, unit=None, subject=None, replace=False, dry_ru
                 ahead.close()
 
             unit_code = None
-            needs_unit = any(getattr(b, "kind", None) == "report_table" for bl in blocks_by_file for b in bl)
+            needs_unit = any(getattr(b, "kind", None) == "report_table" or getattr(b, "unit_from_option", False)
+                             for bl in blocks_by_file for b in bl)
             if unit and needs_unit:
                 first = next(f for f, bl in zip(files, blocks_by_file) if bl)
                 unit_code, was_created = L._top_unit(con, reg, unit, first.load_id)
@@ -1237,6 +1239,7 @@ def _registry(con) -> Registry:
             "ORDER BY unit_code, coalesce(first_year, 0)").fetchall():
         reg.add(code, name, key=key, parent_code=parent, tree_level=tree_level, first_year=first, last_year=last)
     L.add_renames(con, reg)
+    aliases.add_to_registry(con, reg)      # names a clerk taught (etl/aliases.py)
     return reg
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from etl import normalize as nz
-from etl import tree_checks, warehouse
+from etl import aliases, tree_checks, warehouse
 from etl.readers import FileError, read_blocks
 from etl.validate import Checked, Registry, check_block
 
@@ -35,13 +35,19 @@ TARGETS = {
                                content=["level", "self_level", "score", "disciplined", "exemplary"]),
     "aggregate_counts": dict(key=["year", "unit_code", "subject"], scope=["unit_code", "year", "subject"],
                              content=["htxs", "htt", "ht", "khtnv", "total", "not_rated"]),
+    # the split by kind of organization of a central statistics form (etl/profile_indicators.py): replaced with
+    # the unit's totals, scope for scope
+    "aggregate_counts_by_type": dict(key=["year", "unit_code", "subject", "org_type"],
+                                     scope=["unit_code", "year", "subject"],
+                                     content=["org_type", "htxs", "htt", "ht", "khtnv", "total", "not_rated",
+                                              "exemplary"]),
     "shortcomings": dict(key=["year", "unit_code", "subject", "text_norm"], scope=["unit_code", "year"],
                          content=["category", "remedy_status", "source"]),
     "review_suggestions": dict(key=["year", "unit_code", "text_norm"], scope=["unit_code", "year"], content=[]),
 }
 # Order matters: units before anything that names them.
-ORDER = ["units", "lineage", "member_ratings", "collective_ratings", "aggregate_counts", "shortcomings",
-         "review_suggestions"]
+ORDER = ["units", "lineage", "member_ratings", "collective_ratings", "aggregate_counts", "aggregate_counts_by_type",
+         "shortcomings", "review_suggestions"]
 
 COLUMNS = {  # warehouse columns filled from the checked frame, in table order
     "units": ["unit_code", "name", "name_key", "tree_level", "kind", "parent_code", "first_year", "last_year"],
@@ -52,6 +58,8 @@ COLUMNS = {  # warehouse columns filled from the checked frame, in table order
     "collective_ratings": ["year", "unit_code", "subject", "self_level", "level", "label_raw", "score",
                            "disciplined", "exemplary"],
     "aggregate_counts": ["year", "unit_code", "subject", "htxs", "htt", "ht", "khtnv", "total", "not_rated"],
+    "aggregate_counts_by_type": ["year", "unit_code", "subject", "org_type", "htxs", "htt", "ht", "khtnv", "total",
+                                 "not_rated", "exemplary"],
     "shortcomings": ["year", "unit_code", "subject", "text_raw", "text_norm", "category", "remedy_status",
                      "remedy_raw", "source"],
     "review_suggestions": ["year", "unit_code", "text_raw", "text_norm"],
@@ -180,6 +188,7 @@ def _registry(con) -> Registry:
             "ORDER BY unit_code, coalesce(first_year, 0)").fetchall():
         reg.add(code, name, parent_code=parent, tree_level=tree_level, first_year=first, last_year=last)
     add_renames(con, reg)
+    aliases.add_to_registry(con, reg)      # names a clerk taught (etl/aliases.py)
     return reg
 
 
@@ -280,7 +289,7 @@ def load_files(paths: list[str | Path], db: str | Path | None = None, *, unit: s
 
             # --unit names the unit of report tables; registered as a top-level unit when unknown.
             unit_code = None
-            needs_unit = any(b.kind == "report_table" for bl in blocks_by_file for b in bl)
+            needs_unit = any(b.kind == "report_table" or b.unit_from_option for bl in blocks_by_file for b in bl)
             if unit and needs_unit:
                 first = next(f for f, bl in zip(files, blocks_by_file) if bl)
                 unit_code, was_created = _top_unit(con, reg, unit, first.load_id)
@@ -418,6 +427,7 @@ RATING_YEARS_SQL = """
     SELECT DISTINCT chi_bo_code AS unit_code, year FROM member_ratings
     UNION SELECT DISTINCT unit_code, year FROM collective_ratings
     UNION SELECT DISTINCT unit_code, year FROM aggregate_counts
+    UNION SELECT DISTINCT unit_code, year FROM aggregate_counts_by_type
 """
 
 
@@ -619,6 +629,7 @@ def _refresh_statuses(con) -> None:
                    (SELECT count(*) FROM member_ratings m WHERE m.load_id = l.load_id)
                  + (SELECT count(*) FROM collective_ratings c WHERE c.load_id = l.load_id)
                  + (SELECT count(*) FROM aggregate_counts a WHERE a.load_id = l.load_id)
+                 + (SELECT count(*) FROM aggregate_counts_by_type b WHERE b.load_id = l.load_id)
                  + (SELECT count(*) FROM shortcomings s WHERE s.load_id = l.load_id)
                  + (SELECT count(*) FROM review_suggestions r WHERE r.load_id = l.load_id) AS n
             FROM loads l

@@ -11,6 +11,8 @@ the unit rows (a check row, never a unit), the printed shares against the counts
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import functools
 import os
@@ -31,6 +33,9 @@ LEVEL_NAMES = {1: "Hoàn thành xuất sắc nhiệm vụ", 2: "Hoàn thành t�
 ROLES = ("rated", "unit", "headcount", "count", "share", "ignore")
 LEVEL_ROLES = ("count", "share")          # roles of the cells under a level's heading
 TARGETS = ("aggregate_counts",)           # what a profile can fill today
+# Other kinds of form (a profile's `kind`), each loaded and read by its own module: forms whose rows are indicators
+# and whose columns are kinds of organization (Biểu số 7A/7B-TCTW).
+KINDS = {"indicator_rows": "etl.profile_indicators"}
 
 
 class ProfileError(Exception):
@@ -67,12 +72,19 @@ class Profile:
     blank_level_is_zero: bool = True
     not_rated_from_headcount: bool = True
     share_base: str = "rated"
+    # A profile a clerk taught on the import page (ui/profile_teacher.py, etl/teach.py): each level's count (and
+    # share) column named by its own heading ([levels]), a header of exactly header_rows rows, and the subject to
+    # use when the title does not say it.
+    level_columns: dict = field(default_factory=dict)      # level → {"count": phrases, "share": phrases}
+    header_rows: int | None = None
+    default_subject: str | None = None
 
 
 _ALLOWED = {"": {"name", "title", "description", "target", "header", "recognise", "columns", "title_block", "rows",
-                 "numbers"},
-            "header": {"search_rows", "max_rows"}, "recognise": {"required", "levels"},
-            "title_block": {"main", "year_after", "subject"}, "rows": {"total", "stop"},
+                 "numbers", "levels"},
+            "header": {"search_rows", "max_rows", "rows"}, "recognise": {"required", "levels"},
+            "title_block": {"main", "year_after", "subject", "default_subject"}, "rows": {"total", "stop"},
+            "levels": set(LEVEL_FIELDS.values()),
             "numbers": {"blank_level_is_zero", "not_rated_from_headcount", "share_base"}}
 
 
@@ -83,6 +95,9 @@ def load(path: Path) -> Profile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"Mẫu biểu {where}: không đọc được ({exc})") from exc
+    if data.get("kind") in KINDS:
+        import importlib
+        return importlib.import_module(KINDS[data["kind"]]).load(path, data)
 
     def table(name: str) -> dict:
         t = data.get(name, {})
@@ -109,7 +124,8 @@ def load(path: Path) -> Profile:
     if unknown:
         raise ProfileError(f"Mẫu biểu {where}: [columns] chỉ gồm {', '.join(ROLES)} (thừa: {', '.join(sorted(unknown))})")
     columns = {role: _keys(v, f"Mẫu biểu {where}, columns.{role}") for role, v in cols.items()}
-    for role in ("unit", "count"):
+    level_columns = _level_columns(table("levels"), where)
+    for role in ("unit",) if level_columns else ("unit", "count"):
         if role not in columns:
             raise ProfileError(f"Mẫu biểu {where}: [columns] thiếu '{role}'")
     required = tuple(recognise.get("required", ["unit"]))
@@ -150,7 +166,10 @@ def load(path: Path) -> Profile:
         total_rows=_keys(rows.get("total", ["Tổng cộng"]), f"Mẫu biểu {where}, rows.total"),
         stop_rows=_keys(rows.get("stop", ["Người lập biểu"]), f"Mẫu biểu {where}, rows.stop"),
         blank_level_is_zero=flag("blank_level_is_zero", True),
-        not_rated_from_headcount=flag("not_rated_from_headcount", True), share_base=share_base)
+        not_rated_from_headcount=flag("not_rated_from_headcount", True), share_base=share_base,
+        level_columns=level_columns,
+        header_rows=number(header, "rows", 1, 1, 10, "header.rows") if "rows" in header else None,
+        default_subject=_default_subject(block, where))
 
 
 def load_all(folder: Path | None = None) -> list[Profile]:
@@ -158,7 +177,8 @@ def load_all(folder: Path | None = None) -> list[Profile]:
     be worse than one refused with the file to fix."""
     folder = folder or profiles_dir()
     found = [load(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
-    return found
+    names = {p.name for p in found}
+    return found + [p for p in _TRYING.get() if p.name not in names]
 
 
 # ───────────────────────────── recognising a sheet ─────────────────────────────
@@ -188,6 +208,8 @@ def _cell(rows: list[list[object]], i: int, j: int) -> object:
 
 
 def _layout_at(rows: list[list[object]], top: int, p: Profile) -> Layout | None:
+    if p.level_columns:
+        return _taught_layout(rows, top, p)
     width = max((len(rows[i]) for i in range(top, min(top + p.max_header_rows, len(rows)))), default=0)
     keys = {(i, j): nz.search_key(_cell(rows, i, j)) for i in range(top, min(top + p.max_header_rows, len(rows)))
             for j in range(width)}
@@ -341,7 +363,7 @@ def read(sheet: Sheet, p: Profile, lay: Layout, *, year: int | None = None, subj
     the_year = t_year or year
     if the_year is None:
         warnings.append(f"{where}: tiêu đề biểu không ghi năm đánh giá — nạp lại với --year NĂM")
-    the_subject = t_subject or subject
+    the_subject = t_subject or subject or p.default_subject
     if the_subject is None:
         warnings.append(f"{where}: tiêu đề biểu không nói đối tượng (đảng viên, chi bộ, …) — nạp lại với --subject")
     unit_col = lay.roles["unit"]
@@ -511,7 +533,226 @@ def _total_check(total_row, parsed_rows, number_cols, heading, p: Profile):
 def read_sheet(sheet: Sheet, *, year: int | None = None, subject: str | None = None,
                profiles: list[Profile] | None = None) -> Block | None:
     """The sheet as a Block through the profile that recognises it, or None when none does."""
-    found = match(sheet, load_all() if profiles is None else profiles)
-    if not found:
-        return None
+    known = load_all() if profiles is None else profiles
+    found = match(sheet, [p for p in known if isinstance(p, Profile)])
+    if not found:       # a profile of another kind (KINDS) recognises and reads the sheet itself
+        return next((b for p in known if not isinstance(p, Profile)
+                     and (b := p.read_sheet(sheet, year=year, subject=subject)) is not None), None)
     return read(sheet, *found, year=year, subject=subject)
+
+
+# ───────────────────────────── profiles a clerk taught (the import page) ─────────────────────────────
+
+def _level_columns(table: dict, where: str) -> dict[int, dict[str, tuple[str, ...]]]:
+    """[levels]: for each level (htxs, htt, ht, khtnv) the heading of its count column and, optionally, of its share
+    column, as the form writes them."""
+    by_field = {f: lv for lv, f in LEVEL_FIELDS.items()}
+    out = {}
+    for name, spec in table.items():
+        if not isinstance(spec, dict) or "count" not in spec or set(spec) - set(LEVEL_ROLES):
+            raise ProfileError(f"Mẫu biểu {where}: [levels.{name}] cần count (và có thể share): danh sách cụm từ")
+        out[by_field[name]] = {r: _keys(spec[r], f"Mẫu biểu {where}, levels.{name}.{r}") for r in LEVEL_ROLES
+                               if r in spec}
+    if table and len(out) < 4:
+        raise ProfileError(f"Mẫu biểu {where}: [levels] cần đủ bốn mức: {', '.join(LEVEL_FIELDS.values())}")
+    return out
+
+
+def _default_subject(block: dict, where: str) -> str | None:
+    if "default_subject" not in block:
+        return None
+    code, err = nz.parse_subject(block["default_subject"])
+    if err:
+        raise ProfileError(f"Mẫu biểu {where}: title_block.default_subject không đúng ({err})")
+    return code
+
+
+def column_headings(rows: list[list[object]], top: int, bottom: int) -> dict[int, str]:
+    """Each column's heading over the header rows top..bottom, as a person reads it: the column's own (lowest) cell,
+    after the group headings above it. A group heading is written once, in a merged cell over its columns: it is
+    carried right over the blank cells of its row until the next cell, when there is something under it (a cell merged
+    down over the header, like "TT", is not a group). The import page shows these and a taught profile is matched
+    on them, so what the clerk picked and what the loader finds are the same text."""
+    width = max((len(rows[i]) for i in range(top, min(bottom + 1, len(rows)))), default=0)
+    own = {}
+    for j in range(width):
+        filled = [i for i in range(top, bottom + 1) if not nz.is_blank(_cell(rows, i, j))]
+        if filled:
+            own[j] = filled[-1]
+    out = {}
+    for j in range(width):
+        parts = []
+        last = own.get(j, top - 1)
+        for i in range(top, bottom + 1):
+            if i > last:
+                break
+            v = _cell(rows, i, j)
+            if nz.is_blank(v) and i < last:
+                k = j - 1
+                while k >= 0 and nz.is_blank(_cell(rows, i, k)):
+                    k -= 1
+                if k >= 0 and own.get(k, i) > i:           # a group heading: something is written under it
+                    v = _cell(rows, i, k)
+            if not nz.is_blank(v):
+                text = nz.clean_text(v)
+                if text not in parts:
+                    parts.append(text)
+        if parts:
+            out[j] = " — ".join(parts)
+    return out
+
+
+def _role_of(key: str, candidates: list[tuple[object, tuple[str, ...]]]):
+    """The role whose phrase is the column's heading; else the one whose phrase is the longest inside it (two roles
+    of the same length: neither — a taught profile does not guess)."""
+    exact = [role for role, phrases in candidates if key in phrases]
+    if exact:
+        return exact[0]
+    best, length, tie = None, 0, False
+    for role, phrases in candidates:
+        for ph in phrases:
+            if _has(key, ph) and len(ph) >= length:
+                tie = len(ph) == length and role != best
+                best, length = role, len(ph)
+    return None if tie else best
+
+
+def _taught_layout(rows: list[list[object]], top: int, p: Profile) -> Layout | None:
+    bottom = top + (p.header_rows or p.max_header_rows) - 1
+    if bottom >= len(rows) or not any(not nz.is_blank(c) for c in rows[top]):
+        return None
+    headings = column_headings(rows, top, bottom)
+    candidates = [(r, ph) for r, ph in p.columns.items() if r not in LEVEL_ROLES]
+    candidates += [((lv, r), ph) for lv, spec in p.level_columns.items() for r, ph in spec.items()]
+    roles: dict[str, int] = {}
+    levels: dict[int, dict[str, int]] = {}
+    unknown: list[str] = []
+    for j, text in headings.items():
+        role = _role_of(nz.search_key(text), candidates)
+        if isinstance(role, tuple) and role[1] not in levels.get(role[0], {}):
+            levels.setdefault(role[0], {})[role[1]] = j
+        elif role == "ignore":
+            roles[f"ignore:{j}"] = j
+        elif isinstance(role, str) and role not in roles:
+            roles[role] = j
+        else:
+            unknown.append(f"{text} (cột {col_letter(j)})")
+    with_count = [lv for lv, cols in levels.items() if "count" in cols]
+    if "unit" not in roles or not all(r in roles for r in p.required) or len(with_count) < p.levels:
+        return None
+    return Layout(top, bottom, roles, levels, headings, unknown)
+
+
+_TRYING: contextvars.ContextVar[tuple[Profile, ...]] = contextvars.ContextVar("kiemdiem_trying_profiles", default=())
+
+
+@contextlib.contextmanager
+def trying(*extra: Profile):
+    """Within this block (this thread only: one Streamlit session), the loader also knows these profiles — the
+    import page's preview of a profile the clerk has not saved yet, through the real loader."""
+    token = _TRYING.set(_TRYING.get() + extra)
+    try:
+        yield
+    finally:
+        _TRYING.reset(token)
+
+
+# ───────────────────────────── writing a profile (TOML) ─────────────────────────────
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+NAME_RULE = re.compile(r"^[a-z0-9_]{3,60}$")
+
+
+def _toml_str(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return _toml_str(v)
+    if isinstance(v, (list, tuple)) and all(not isinstance(x, (dict, list, tuple)) for x in v):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"giá trị không ghi được vào mẫu biểu: {v!r}")
+
+
+def _is_tables(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def to_toml(data: dict, comment: str | None = None) -> str:
+    """The shapes profiles use — strings, integers, true/false, lists of those, tables, arrays of tables — as TOML
+    text; checked by reading it back (a writer bug is an error here, not a profile that says something else)."""
+    lines = [f"# {c}".rstrip() for c in (comment or "").splitlines()]
+
+    def key(k: str) -> str:
+        return k if _BARE_KEY.match(k) else _toml_str(k)
+
+    def emit(table: dict, path: list[str]) -> None:
+        for k, v in table.items():
+            if not isinstance(v, dict) and not _is_tables(v):
+                lines.append(f"{key(k)} = {_toml_value(v)}")
+        for k, v in table.items():
+            if isinstance(v, dict):
+                if not v or any(not isinstance(x, dict) and not _is_tables(x) for x in v.values()):
+                    lines.extend(["", "[" + ".".join(key(x) for x in path + [k]) + "]"])
+                emit(v, path + [k])
+        for k, v in table.items():
+            if _is_tables(v):
+                for item in v:
+                    lines.extend(["", "[[" + ".".join(key(x) for x in path + [k]) + "]]"])
+                    emit(item, path + [k])
+
+    emit(data, [])
+    text = "\n".join(lines).lstrip("\n") + "\n"
+    if tomllib.loads(text) != data:
+        raise ProfileError("Mẫu biểu: ghi ra TOML không khớp nội dung (lỗi của bộ ghi)")
+    return text
+
+
+def check(data: dict) -> Profile:
+    """The profile these data make, validated by the same reader as every profile file (nothing is written)."""
+    import tempfile
+    name = data.get("name") or ""
+    if not NAME_RULE.match(name):
+        raise ProfileError(f"Tên mẫu biểu '{name}': chỉ gồm chữ thường không dấu, chữ số và dấu gạch dưới (3–60 ký "
+                           "tự), ví dụ bieu_tong_hop_tinh_a")
+    text = to_toml(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.toml"
+        path.write_text(text, encoding="utf-8")
+        return load(path)
+
+
+def save(data: dict, name: str, folder: Path | None = None, comment: str | None = None) -> Path:
+    """Write a new profile file `name`.toml in the profiles folder: validated by reading it back with load() before
+    it is written; a name that exists is refused (a profile is changed by editing its file, not overwritten)."""
+    data = {"name": name, **{k: v for k, v in data.items() if k != "name"}}
+    check(data)
+    folder = folder or profiles_dir()
+    path = folder / f"{name}.toml"
+    if path.exists():
+        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({_shown_path(path)}) — chọn tên khác")
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(to_toml(data, comment))
+    except FileExistsError as exc:
+        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({_shown_path(path)}) — chọn tên khác") from exc
+    load(path)
+    return path

@@ -37,6 +37,9 @@ class Block:
     headers: dict[str, str] | None = None   # field → the sheet's own column heading, for reasons
     warnings: list[str] = field(default_factory=list)   # load warnings (a printed share that does not match …)
     names: str = "exact"            # "as_written": unit names matched as a person would (etl/unit_names.py)
+    # A form whose title may not name its unit (Biểu 7A/7B-TCTW): --unit, when given, is the unit of every row.
+    unit_from_option: bool = False
+    companions: list = field(default_factory=list)   # more tables read from the same sheet (its split by type)
 
 
 @dataclass
@@ -288,7 +291,7 @@ def read_blocks(path: Path, *, year: int | None = None, subject: str | None = No
             except profiles.ProfileError as exc:
                 raise FileError(f"{exc} — sửa tệp mẫu biểu đó rồi nạp lại") from exc
             block = profiles.read_sheet(sheet, year=year, subject=subject, profiles=known)
-            found = [block] if block is not None else []
+            found = [block, *block.companions] if block is not None else []
         if not found and (sheet.dropped or any(any(not is_blank(c) for c in r) for r in sheet.rows)):
             skipped.append(sheet.name or path.name)
         if found:       # rows the reader emptied are rejected with the sheet's first table

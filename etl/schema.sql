@@ -40,6 +40,16 @@ CREATE TABLE IF NOT EXISTS tree_levels (
     depth     TINYINT NOT NULL       -- 1 = top
 );
 
+-- Kinds of grassroots organization ("loại hình tổ chức cơ sở đảng") the central statistics forms split by
+-- (data/reference/org_types.csv). A type with a parent is a part of it ("Trong đó: 100% vốn nước ngoài"), never
+-- added to the total.
+CREATE TABLE IF NOT EXISTS org_types (
+    code      VARCHAR PRIMARY KEY,
+    name      VARCHAR NOT NULL,
+    parent    VARCHAR,
+    sort_order TINYINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS regimes (
     regime     VARCHAR PRIMARY KEY,  -- '27-HD', '132/16-HD', '132/21-HD', '124/25-HD', '366/43-HD'
     first_year SMALLINT NOT NULL,
@@ -91,6 +101,17 @@ CREATE TABLE IF NOT EXISTS quota_decisions (
     recorded_by VARCHAR NOT NULL,    -- who entered it
     recorded_at TIMESTAMP NOT NULL,
     note        VARCHAR
+);
+
+-- Names a clerk taught the loader (the import page's "Ghi nhớ tên này", etl/aliases.py): a unit name as a form writes
+-- it that matched no unit or two units, and the unit it means. Read by both loaders' registries; etl/unit_names.py
+-- uses it before its forgiving matching. Written only through etl/aliases.py, never by a load: it survives reloads.
+CREATE TABLE IF NOT EXISTS unit_aliases (
+    alias_key  VARCHAR PRIMARY KEY,  -- etl.normalize.search_key of the name as written
+    alias      VARCHAR,              -- the name as written (shown)
+    unit_code  VARCHAR NOT NULL,
+    created_at TIMESTAMP,
+    created_by VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS commendation_rules (
@@ -233,6 +254,26 @@ CREATE TABLE IF NOT EXISTS aggregate_counts (
     load_id     INTEGER NOT NULL,
     source_sheet VARCHAR,
     source_row  INTEGER              -- for report tables: the row of the years; source_col names the year column
+);
+
+-- The same counts split by kind of grassroots organization, as the central statistics forms Biểu số 7A/7B-TCTW give
+-- them (etl/profile_indicators.py). The unit's totals are its aggregate_counts row (the form's "Tổng số" column);
+-- the top-level types add up to it (checked at load); a type with a parent in org_types is inside that parent.
+CREATE TABLE IF NOT EXISTS aggregate_counts_by_type (
+    year        SMALLINT NOT NULL,
+    unit_code   VARCHAR NOT NULL,
+    subject     VARCHAR NOT NULL,
+    org_type    VARCHAR NOT NULL,    -- org_types.code
+    htxs        INTEGER NOT NULL,
+    htt         INTEGER NOT NULL,
+    ht          INTEGER NOT NULL,
+    khtnv       INTEGER NOT NULL,
+    total       INTEGER NOT NULL,    -- rated (= htxs + htt + ht + khtnv, checked at load)
+    not_rated   INTEGER,
+    exemplary   INTEGER,             -- "Trong đó: … tiêu biểu": inside htxs, a commendation, not a level
+    load_id     INTEGER NOT NULL,
+    source_sheet VARCHAR,
+    source_row  INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS shortcomings (

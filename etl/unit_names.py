@@ -9,7 +9,10 @@ search_key. Three tiers, the first that finds a unit wins, so a looser tier can 
   3. the same without the kind of organization in front ("Xã An Phú" for "Đảng bộ xã An Phú").
 Within a tier, units that do not exist in the evaluation year give way to those that do, and a unit renamed under a
 new code (lineage event doi_ten) leads to its successor. A name that finds nothing, or two units, is an error that
-lists the candidates — never a guess.
+lists the candidates — never a guess — and ends with PICK (asks_for_unit tells such a reason apart): the import page
+then lets the clerk pick the unit, remembered as an alias (table unit_aliases, etl/aliases.py; Registry.aliases:
+search key → code). An alias of the name exactly as keyed comes before the three tiers (it wins over an ambiguity),
+and is still held to the unit's years.
 """
 from __future__ import annotations
 
@@ -23,6 +26,14 @@ MAX_VARIANTS = 64          # a name of many abbreviations: enough spellings to m
 # Words that say which kind of organization a name is; tier 3 compares names without them.
 KIND_WORDS = ("to chuc co so dang", "dang bo co so", "chi bo co so", "dang bo bo phan", "chi bo truc thuoc",
               "dang bo", "chi bo", "dang uy")
+# Ends the reason of a name that matched no unit or two units: the import page recognises it (asks_for_unit) and offers
+# to pick the unit (ui/alias_picker.py).
+PICK = " [chọn đơn vị cho tên này ở trang Nhập dữ liệu để ghi nhớ]"
+
+
+def asks_for_unit(reason: object) -> bool:
+    """A reject's reason says that a name matched no unit or two units (a clerk may pick the unit)."""
+    return isinstance(reason, str) and PICK in reason
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,6 +106,13 @@ def resolve(registry, name: object, year: int | None) -> tuple[str | None, str |
     if nz.is_blank(name):
         return None, "thiếu tên đơn vị"
     shown = nz.show(name)
+    alias = (getattr(registry, "aliases", None) or {}).get(nz.search_key(name))
+    if alias is not None and alias in registry.units:      # a name a clerk taught (etl/aliases.py)
+        alive = [alias] if year is None or registry.alive(alias, year) else sorted(
+            {new for y, new in registry.renames.get(alias, ()) if y <= year and registry.alive(new, year)})
+        if len(alive) == 1:
+            return alive[0], None
+        return None, (f"tên '{shown}' được ghi nhớ là {describe(registry, alias)} — không tồn tại trong năm {year}")
     for codes in _index(registry).lookup(name):
         if not codes:
             continue
@@ -106,13 +124,13 @@ def resolve(registry, name: object, year: int | None) -> tuple[str | None, str |
             return alive[0], None
         if len(alive) > 1:
             return None, (f"tên '{shown}' khớp với nhiều đơn vị: " + "; ".join(describe(registry, c) for c in alive)
-                          + " — không biết là đơn vị nào, không nạp; sửa tên trên biểu cho rõ")
+                          + " — không biết là đơn vị nào, không nạp; sửa tên trên biểu cho rõ" + PICK)
         return None, (f"tên '{shown}' là của " + "; ".join(describe(registry, c) for c in sorted(codes))
                       + f" — không tồn tại trong năm {year}")
     near = nearest(registry, name, year)
     hint = ("; gần giống: " + "; ".join(describe(registry, c) for c in near)) if near else \
         "; danh mục không có tên nào gần giống"
-    return None, f"không tìm thấy đơn vị tên '{shown}' trong danh mục đơn vị{hint}"
+    return None, f"không tìm thấy đơn vị tên '{shown}' trong danh mục đơn vị{hint}{PICK}"
 
 
 def nearest(registry, name: object, year: int | None, limit: int = 3) -> list[str]:

@@ -334,7 +334,7 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
                  "exemplary", EXEMPLARY_CONFLICT)
         out["exemplary"] = pd.Series([True if m is True else c for m, c in zip(marked, col)], index=frame.index,
                                      dtype=object)
-    elif kind in ("aggregate_counts", "report_table"):
+    elif kind in ("aggregate_counts", "report_table", "aggregate_counts_by_type"):
         if kind == "report_table":
             out["year"] = frame["year"]
             code = unit
@@ -352,11 +352,17 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
                      "một mức xếp loại xuất hiện hai lần trong bảng")
         else:
             year_col()
-            unit_col()
+            if block.unit_from_option and unit is not None:
+                out["unit_code"] = unit         # --unit names the unit of a form whose title may not
+            else:
+                unit_col()
             subject_col()
         for f in ("htxs", "htt", "ht", "khtnv", "total"):
             count_col(f)
         count_col("not_rated", required=False)
+        if kind == "aggregate_counts_by_type":     # the split of a central statistics form (etl/profile_indicators)
+            text_col("org_type", required=True)
+            count_col("exemplary", required=False)
         parts = out[["htxs", "htt", "ht", "khtnv"]]
         complete = parts.notna().all(axis=1) & out["total"].notna()
         sums = parts.fillna(0).astype(int).sum(axis=1)

@@ -7,7 +7,7 @@ import streamlit as st
 from etl import templates, undo, uploads
 from etl.layouts import LAYOUTS
 from etl.loader import load_files
-from ui import access, controls, data, downloads, fmt
+from ui import access, alias_picker, controls, data, downloads, fmt, profile_teacher, sentence_import
 
 XLSX = downloads.XLSX
 ROW_NUMBER = st.column_config.NumberColumn(format="%d")     # row 2208, not 2,208
@@ -24,8 +24,9 @@ st.caption("Tải mẫu → chọn tệp → kiểm tra → nạp vào kho. Ki�
            "giao dịch: người đang xem các trang khác không bị gián đoạn và không bao giờ thấy số liệu nạp dở.")
 
 
-def show(res, checking: bool) -> None:
-    """Figures, one row per file, every problem, and the rows that would be (or were) written."""
+def show(res, checking: bool, key: str = "") -> None:
+    """Figures, one row per file, every problem, and the rows that would be (or were) written (`key`: a prefix for a
+    second showing on the same run, the teaching step's preview)."""
     read = sum(f.rows_read for f in res.files)
     loaded = sum(f.rows_loaded for f in res.files)
     probs = uploads.problems(res)
@@ -36,11 +37,11 @@ def show(res, checking: bool) -> None:
     st.dataframe(uploads.summary(res, checking), hide_index=True, width="stretch")
     if len(probs):
         st.markdown(f"**Các vấn đề cần sửa ({fmt.number(len(probs))})** — sửa trong tệp rồi chọn lại tệp và kiểm tra")
-        st.dataframe(probs, hide_index=True, width="stretch", key=f"problems_{checking}",
+        st.dataframe(probs, hide_index=True, width="stretch", key=f"{key}problems_{checking}",
                      column_config={"Lý do": st.column_config.TextColumn(width="large"), "Dòng": ROW_NUMBER})
         downloads.table(access.audited(lambda: probs, "các vấn đề của tệp tải lên", rows=lambda: len(probs)),
                         "cac_van_de_cua_tep", {"Tệp": ", ".join(f.name for f in res.files)},
-                        key=f"dl_problems_{checking}", title="Các vấn đề của tệp")
+                        key=f"{key}dl_problems_{checking}", title="Các vấn đề của tệp")
     for created in res.created_units:
         st.caption(f"Đơn vị cấp cao nhất mới được đăng ký: {fmt.plain(created)}")
     prev = uploads.preview(res)
@@ -88,32 +89,43 @@ for u in ups:
     if u.error:
         st.error(fmt.plain(u.error), icon=":material/block:")         # (it names the file)
 ready = [u for u in ups if u.path]
-with st.expander("Tùy chọn: bảng báo cáo, tệp sửa"):
+if "_imp_year_next" in ss:              # a year typed while teaching a form (ui/profile_teacher.py)
+    ss["imp_year"] = ss.pop("_imp_year_next")
+with st.expander("Tùy chọn: bảng báo cáo, tệp sửa, năm"):
     unit = st.text_input("Đơn vị của bảng báo cáo (tên hoặc mã)", key="imp_unit",
                          help="Chỉ cho bảng dạng báo cáo (STT | Tiêu chí | Năm đánh giá), vốn không ghi đơn vị. "
                               "Đơn vị chưa có trong danh mục được đăng ký là đơn vị cấp cao nhất.")
     subject_names = data.subject_names()
     subject = st.selectbox("Đối tượng của bảng báo cáo", [None, *subject_names], key="imp_subject",
                            format_func=lambda c: "Lấy từ tiêu đề bảng" if c is None else subject_names.get(c, c))
+    year = st.number_input("Năm đánh giá của biểu không ghi năm trên tiêu đề", 1990, 2100, value=None, step=1,
+                           key="imp_year", placeholder="lấy từ tiêu đề biểu")
     replace = st.checkbox("Tệp là bản sửa: thay thế số liệu cùng đơn vị, cùng năm đã nạp từ tệp khác",
                           key="imp_replace")
-opts = ((unit or "").strip() or None, subject, bool(replace))
+opts = ((unit or "").strip() or None, subject, bool(replace), int(year) if year is not None else None)
 
 # ───────────── 3. check, 4. load ─────────────
 st.subheader("3. Kiểm tra")
+profile_teacher.saved_notice()
+alias_picker.saved_notice()
 if not ready:
     st.info("Chọn một hoặc nhiều tệp để kiểm tra. Tệp chưa được ghi vào kho cho đến khi bấm “Nạp vào kho”.",
             icon=":material/upload_file:")
 elif st.button("Kiểm tra tệp", type="primary", key="imp_check", icon=":material/fact_check:"):
     with st.spinner("Đang kiểm tra…"):
         checked = load_files([u.path for u in ready], dry_run=True, unit=opts[0], subject=opts[1], replace=opts[2],
-                             with_preview=True)
+                             year=opts[3], with_preview=True)
     ss["_imp_check"] = (sig, opts, checked)
     ss.pop("_imp_done", None)
     access.log("kiem_tra_tep", what=", ".join(u.name for u in ready), rows=sum(f.rows_read for f in checked.files))
 check = ss.get("_imp_check")
 if check and check[0] == sig and ready:
     show(check[2], checking=True)
+    if alias_picker.offer(check[2], user):     # a name matched no unit or two: the clerk picks (ui/alias_picker.py)
+        ss.pop("_imp_check", None)
+        st.rerun()
+    # a file no layout recognises: taught here, on the file itself (ui/profile_teacher.py)
+    profile_teacher.offer(profile_teacher.refused(check[2]), {u.path: u.name for u in ready}, show, user)
     st.subheader("4. Nạp vào kho")
     loadable = sum(f.rows_loaded for f in check[2].files)
     if check[1] != opts:
@@ -123,7 +135,7 @@ if check and check[0] == sig and ready:
     elif st.button(f"Nạp {fmt.number(loadable)} dòng vào kho", type="primary", key="imp_commit",
                    icon=":material/database_upload:"):
         bar = st.progress(0.0, text="Bắt đầu nạp…")
-        done = load_files([u.path for u in ready], unit=opts[0], subject=opts[1], replace=opts[2],
+        done = load_files([u.path for u in ready], unit=opts[0], subject=opts[1], replace=opts[2], year=opts[3],
                           progress=lambda msg, frac: bar.progress(min(max(frac, 0.0), 1.0), text=fmt.plain(msg)),
                           note=f"nạp qua ứng dụng bởi {user.name} ({user.user})", with_preview=True)
         ids = [f"#{f.load_id}" for f in done.files if f.load_id]
@@ -142,6 +154,9 @@ if done is not None:
     else:
         st.warning("Không có gì được ghi vào kho.", icon=":material/info:")
     show(done, checking=False)
+
+# ───────────── counts written as sentences in a report (ui/sentence_import.py) ─────────────
+sentence_import.section(user, show)
 
 # ───────────── history and undo ─────────────
 st.subheader("Lịch sử nạp")

@@ -72,11 +72,12 @@ TABLES = {
     "meta": "meta",
     "levels": "reference", "level_labels": "reference", "subjects": "reference", "tree_levels": "reference",
     "regimes": "reference", "quota_rules": "reference", "commendation_rules": "reference",
-    "shortcoming_categories": "reference", "loads": "reference",
+    "shortcoming_categories": "reference", "loads": "reference", "org_types": "reference",
     "units": "unit", "unit_versions": "unit",
     "unit_ancestors": "ancestors", "unit_ancestors_by_year": "ancestors_y",
     "lineage_events": "lineage",
     "collective_ratings": "year_unit", "aggregate_counts": "year_unit", "shortcomings": "year_unit",
+    "aggregate_counts_by_type": "year_unit",
     "review_suggestions": "year_unit", "record_counts": "year_unit", "shortcoming_items": "year_unit",
     "subtree_counts": "year_unit", "unit_children": "year_unit",     # derived per unit and year (etl/warehouse.py)
     "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
@@ -89,6 +90,7 @@ TABLES = {
     "chain_summary": "whole",                                         # derived (etl/precompute.py)
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
+    "unit_aliases": "unit_only",                                       # names taught by a clerk (etl/aliases.py)
     "rejected_rows": "rejects",
 }
 
