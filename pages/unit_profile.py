@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from reports import page_tables
-from ui import charts, controls, data, export_rows, fmt, shares, state, view
+from ui import charts, controls, data, export_rows, fmt, org_types_view, shares, state, view
 from ui.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
 
 f = controls.current()
@@ -112,6 +112,22 @@ else:
             export_rows.table(partial(page_tables.levels_by_year, d, level_names, span), f"so_lieu_{code}_{f.unit}",
                               f"dl_dist_{code}", f"{me['name']} — {name}: số lượng và tỷ lệ từng mức",
                               {**where, "Đối tượng": name})
+
+# ───────────── by loại hình (Biểu 7A/7B-TCTW), when the unit reported so ─────────────
+by_type = data.query("aggregate_by_type", unit=f.unit, subject=f.subject)
+by_type = by_type[by_type["year"].between(years[0], years[-1])]
+if not by_type.empty:
+    st.subheader("Theo loại hình tổ chức cơ sở đảng")
+    st.caption("Số liệu báo cáo theo Biểu số 7A/7B-TCTW, chia theo loại hình; cột Tổng số của biểu là số liệu của đơn "
+               "vị ở mục trên.")
+    kinds = org_types_view.types_of(by_type)
+    kind = controls.page_choice("Loại hình", "loai_hinh", [org_types_view.ALL, *kinds], org_types_view.ALL,
+                                widget="select", format_func=lambda k: "Mọi loại hình" if k == org_types_view.ALL
+                                else fmt.plain(kinds.get(k, k)))
+    view.table(org_types_view.table(by_type, level_names, subject_names, kind), label_columns=3, key="by_type")
+    export_rows.table(partial(org_types_view.table, by_type, level_names, subject_names, kind),
+                      f"theo_loai_hinh_{f.unit}", "dl_by_type", f"{me['name']} — theo loại hình tổ chức cơ sở đảng",
+                      {**where, "Loại hình": "mọi loại hình" if kind == org_types_view.ALL else kinds.get(kind, kind)})
 
 # ───────────── shortcomings and suggestions ─────────────
 st.subheader("Hạn chế, khuyết điểm")
