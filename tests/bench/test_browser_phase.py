@@ -73,3 +73,15 @@ def test_the_summary_holds_the_browser_figures_and_the_demo_targets(result, caps
     assert set(s["met_demo"]) == {"demo_page", "demo_cpu"}
     line = bench.summary_line(result)
     assert "truy vấn" in line and "trình duyệt" in line and "2 người cùng lúc" in line
+
+
+def test_a_crowd_measured_alone_is_held_to_the_national_targets():
+    """--only-browser with the crowd alone (no page measured): the summary still says whether 10 users met theirs."""
+    crowd = {"by_users": {"10": {"median_s": 3.0, "p95_s": 4.5, "errors": 0, "peak_rss_mb": 1200.0,
+                                 "server_run_p95_s": 2.0}}}
+    r = {"scale": "national", "db": "kho", "concurrency": crowd}
+    s = bench._summary(r, national_db=True)
+    assert s["met"] == {"users_p95": True, "users_errors": True, "users_memory": True}
+    crowd["by_users"]["10"]["p95_s"] = 99.8
+    assert bench._summary(r, national_db=True)["met"]["users_p95"] is False
+    assert "10 người cùng lúc" in bench.summary_line({**r, "summary": bench._summary(r, national_db=True)})
