@@ -27,7 +27,7 @@ def _calls(con):
             bound = runner.bind(q, call.params)
         except runner.QueryError:       # a value the workload could not pick on this warehouse (seed: no province)
             continue
-        yield call.key, con.cursor(), q.sql, bound
+        yield call.key, con.cursor(), runner.text(q), bound     # (a query over another: the SQL that runs)
     for rule in composite.rules().values():
         first, last, _ = rule.segments()[0]
         cur = con.cursor()
