@@ -182,18 +182,14 @@ def sidebar() -> state.Filters:
 MAX_LISTED = 2000
 
 
-_LISTS: dict = {}       # (tree, search, years) → (codes, found); bounded like a cache, shared by every session
-_LISTS_LOCK = threading.Lock()
-
-
 def _unit_list(tree: data.Tree, text: str, year_from: int | None, year_to: int | None) -> tuple[list[str], int]:
     """The unit codes the selectbox offers, in tree order, and how many units match: the same for everyone with this
-    tree, search and years, so computed once (a search over ~295 k names is ~0.1 s)."""
-    key = (id(tree), text, year_from, year_to)
-    with _LISTS_LOCK:
-        hit = _LISTS.get(key)
-    if hit is not None and hit[0] is tree:
-        return hit[1]
+    tree, search and years, so computed once (data.computed; a search over ~295 k names is ~0.1 s)."""
+    return data.computed("unit_list", lambda: _listed(tree, text, year_from, year_to), text, year_from, year_to,
+                         MAX_LISTED)
+
+
+def _listed(tree: data.Tree, text: str, year_from: int | None, year_to: int | None) -> tuple[list[str], int]:
     units = tree.frame
     mask = state.search_mask(units["name_key"], units["unit_code"], text)
     # the tree of the years being looked at: units that existed at some point of the chosen range
@@ -203,12 +199,7 @@ def _unit_list(tree: data.Tree, text: str, year_from: int | None, year_to: int |
     found = int(mask.sum())
     if found > MAX_LISTED and not text:
         mask = mask & (units["depth"] <= 1)
-    out = (units.loc[mask, "unit_code"].head(MAX_LISTED).tolist(), found)
-    with _LISTS_LOCK:
-        if len(_LISTS) >= 256:
-            _LISTS.pop(next(iter(_LISTS)))
-        _LISTS[key] = (tree, out)
-    return out
+    return units.loc[mask, "unit_code"].head(MAX_LISTED).tolist(), found
 
 
 def page_choice(label: str, key: str, options: Sequence, default, format_func: Callable = str,

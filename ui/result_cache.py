@@ -48,7 +48,7 @@ class ResultCache:
         with self._lock:
             gate = self._pending.setdefault(key, threading.Lock())
         with gate:                       # one computation per key at a time; the others wait and then find it
-            found = self._lookup(key)
+            found = self._lookup(key, count=False)
             if found is not None:
                 return found
             try:
@@ -59,17 +59,18 @@ class ResultCache:
                     self._pending.pop(key, None)
         return _out(df)
 
-    def _lookup(self, key):
+    def _lookup(self, key, count: bool = True):
+        """The held value, or None; `count`: a miss is counted once per get, not again behind the gate."""
         with self._lock:
             item = self._items.get(key)
             if item is None:
-                self.misses += 1
+                self.misses += count
                 return None
             df, size, stored = item
             if time.monotonic() - stored > self.ttl:
                 del self._items[key]
                 self._bytes -= size
-                self.misses += 1
+                self.misses += count
                 return None
             self._items.move_to_end(key)
             self.hits += 1
