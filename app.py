@@ -66,6 +66,6 @@ with controls.app_run():
     view.app_style()
     data.demo_banner()
     controls.sidebar()
-    access.sidebar(user)
+    access.sidebar(user, data.tree)
     timing.mark("shell", page=nav.url_path)
     nav.run()

@@ -8,7 +8,7 @@ from typing import Callable
 import pandas as pd
 
 from etl.normalize import search_key
-from ui import fmt
+from vocab import fmt
 
 SEVERITY_ORDER = ("vi_pham", "can_xem_xet", "bat_thuong")
 SEVERITY_NAMES = {"vi_pham": "Vi phạm", "can_xem_xet": "Cần xem xét", "bat_thuong": "Bất thường"}

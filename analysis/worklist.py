@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ui import fmt
+from vocab import fmt
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "reference" / "worklist_weights.csv"
 SEVERITIES = ("vi_pham", "can_xem_xet", "bat_thuong")

@@ -71,7 +71,7 @@ def run(scale: str = "national", *, fresh: bool = False, repeat: int | None = No
     if only_browser:
         return _only_browser(scale, db=db, out=out, users=users, browser_db=browser_db, pages=pages, scopes=scopes,
                              log=log)
-    from etl import national
+    from generators import national
     t_start = time.perf_counter()
     years = national.YEARS
     tmp = None
@@ -200,7 +200,7 @@ def _browser_phases(result: dict, db: Path, users, pages, scopes, log) -> None:
 
 def _only_browser(scale: str, *, db, out, users, browser_db, pages, scopes, log) -> dict:
     """The browser phases alone, on a warehouse loaded earlier (the national load takes minutes)."""
-    from etl import national
+    from generators import national
     t_start = time.perf_counter()
     db = browser_db or db or (national.DEFAULT_OUT / "warehouse.duckdb" if scale == "national" else None)
     if db is None or not Path(db).exists():

@@ -1,6 +1,6 @@
 """The benchmark's measured processes, each run in its own Python process so that its peak memory is its own:
 
-    python -m bench.workers load DB FILELIST      one load through etl.loader.load_files (the fast path)
+    python -m bench.workers load DB FILELIST      one load through operations.load.load_files
     python -m bench.workers app DB [--repeat N]    every dashboard query, as the app runs them (read-only, a cursor
                                                    per query, queries.runner), N timed runs after one warm-up
     python -m bench.workers pandas DB              distribution + quota in plain pandas, on the same warehouse
@@ -33,8 +33,8 @@ def peak_rss_mb() -> float:
 
 
 def load(db: str, filelist: str) -> dict:
-    from etl import fastload
-    from etl.loader import load_files
+    from etl import phases
+    from operations.load import load_files
     files = [Path(x) for x in Path(filelist).read_text(encoding="utf-8").split("\n") if x.strip()]
     t0 = time.perf_counter()
     res = load_files(files, db)
@@ -43,7 +43,7 @@ def load(db: str, filelist: str) -> dict:
     return {"seconds": round(seconds, 2), "rows_loaded": rows, "rows_rejected": len(res.rejects),
             "files": len(files), "errors": [f"{f.name}: {f.error}" for f in res.files if f.error][:5],
             "rows_per_second": round(rows / seconds) if seconds else None, "written": res.written,
-            "peak_rss_mb": peak_rss_mb(), "phases": [[t, m] for t, m in fastload.TIMINGS]}
+            "peak_rss_mb": peak_rss_mb(), "phases": [[t, m] for t, m in phases.TIMINGS]}
 
 
 def app(db: str, repeat: int, only: set[str] | None) -> dict:

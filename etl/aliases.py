@@ -3,7 +3,7 @@
 A form without codes names its units as people write them (etl/unit_names.py). A name that matches no unit, or two
 units, is rejected with the candidates; on the import page (ui/alias_picker.py) the clerk picks the unit it means and
 the name is remembered here — keyed by etl.normalize.search_key of the name as written, so the same name in any
-spelling of accents and case finds it — and from then on both loaders' registries (add_to_registry) resolve it to that
+spelling of accents and case finds it — and from then on the loader's registry (etl/unit_registry.py) resolves it to that
 unit, before any forgiving matching. The unit's years still hold: an alias to a unit that did not exist in the form's
 year is rejected with that reason.
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl import normalize as nz
-from etl import unit_names, warehouse
+from etl import unit_names, unit_registry, warehouse
 
 
 class AliasError(Exception):
@@ -33,17 +33,6 @@ class Alias:
     alias: str
     unit_code: str
     unit_name: str
-
-
-def add_to_registry(con, reg) -> None:
-    """Registry.aliases (search key → unit code) from the warehouse (both loaders' _registry; a warehouse made before
-    the table existed has none)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'unit_aliases' "
-                       "AND schema_name = 'main'").fetchall()[0][0]:
-        reg.aliases = {}
-        return
-    reg.aliases = dict(con.execute("SELECT alias_key, unit_code FROM unit_aliases").fetchall())
-    reg._name_index = None
 
 
 def remember(db, alias: str, unit_code: str, user: str) -> Alias:
@@ -73,7 +62,7 @@ def remember(db, alias: str, unit_code: str, user: str) -> Alias:
                            "ORDER BY coalesce(first_year, 0) DESC LIMIT 1", [code]).fetchall()[0][0]
         con.execute("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?, ?, ?, ?)",
                     [key, shown, code, dt.datetime.now(), " ".join(str(user or "").split()) or "ẩn danh"])
-        # no rating changed: nothing derived to recompute (etl/warehouse.rebuild_derived reads the hint)
+        # no rating changed: nothing derived to recompute (derive/ reads the hint)
         con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS "
                     "SELECT false AS units_changed, []::INTEGER[] AS years")
     return Alias(key, shown, code, name)
@@ -103,12 +92,7 @@ class Unresolved:
 
 def registry(db):
     """The loader's registry of the warehouse as it is now (units, renames, aliases), read-only."""
-    from etl.loader import _registry
-    con = warehouse.connect_readonly(db)
-    try:
-        return _registry(con)
-    finally:
-        con.close()
+    return unit_registry.registry_of(db)
 
 
 def candidates(reg, name: object, limit: int = 5) -> tuple[bool, list[str]]:
@@ -123,7 +107,7 @@ def candidates(reg, name: object, limit: int = 5) -> tuple[bool, list[str]]:
 
 
 def unresolved(res, reg) -> list[Unresolved]:
-    """The names of a check (etl.loader.LoadResult) rejected because they matched no unit or two units
+    """The names of a check (etl.load_result.LoadResult) rejected because they matched no unit or two units
     (unit_names.asks_for_unit), in the order first met."""
     found: dict[str, dict] = {}
     for f in res.files:

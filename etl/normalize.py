@@ -209,6 +209,8 @@ def parse_label(value: object) -> tuple[Label | None, str | None]:
         return None, "thiếu xếp loại"
     if isinstance(value, (int, float)) and float(value) in (1, 2, 3, 4):
         return Label(int(value), None), None
+    if isinstance(value, str) and value.strip() in ("1", "2", "3", "4"):     # the same level typed as text (a CSV)
+        return Label(int(value.strip()), None), None
     table = _label_table()
     key = search_key(value)
     if key in table:

@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from etl import normalize as nz
+from etl.blocks import Block, Sheet, col_letter
 from etl.profiles import ProfileError, _decimals, _has, _keys, _pct, _shown_path, subject_name
-from etl.readers import Block, Sheet, col_letter
 
 LEVEL_FIELDS = {1: "htxs", 2: "htt", 3: "ht", 4: "khtnv"}
 ROW_ROLES = ("not_rated", "rated", "exemplary", "heading")

@@ -3,7 +3,7 @@
 A profile says how to recognise the form by its own header text, where the subject and the year are (the title
 block), which column holds the unit's name, which columns hold each level's count and share, and which rows are
 checks or signatures rather than data. This module loads and validates profiles, finds the one a sheet matches, and
-turns the sheet into an ordinary Block (etl/readers.py) that the loader checks and writes like any other table — so
+turns the sheet into an ordinary Block (etl/blocks.py) that the loader checks and writes like any other table — so
 every form goes through the same checks, rejects and transaction.
 
 What the sheet itself proves is checked here, because only the sheet knows it: the `Tổng cộng` row against the sum of
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import normalize as nz
-from etl.readers import Block, Sheet, col_letter
+from etl.blocks import Block, Sheet, col_letter
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVEL_FIELDS = {1: "htxs", 2: "htt", 3: "ht", 4: "khtnv"}

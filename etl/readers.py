@@ -3,51 +3,25 @@
 A file (xlsx, csv, tsv) holds sheets; a sheet holds one template table, or one or more report tables in the layout of
 seed 004 (a caption, `STT | Tiêu chí | Năm đánh giá`, a row of years, one row per level, `Tổng số`). Every table
 becomes a Block: a pandas DataFrame of raw values (column `_row` = the row number the user sees in Excel) plus what
-is needed to describe a problem to a clerk.
+is needed to describe a problem to a clerk (Block and Sheet are defined in etl/blocks.py, which the form profiles
+use too).
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from etl import filecheck, isolated_read
+from etl import filecheck, isolated_read, profiles
+from etl.blocks import Block, Sheet, col_letter
 from etl.layouts import HeaderMatch, match_header
 from etl.normalize import is_blank, parse_label, search_key, show, subject_from_caption
 
 
 class FileError(Exception):
     """The whole file cannot be read (unreadable, unknown layout). Message is Vietnamese."""
-
-
-@dataclass
-class Block:
-    kind: str                       # layout kind, or 'report_table'
-    sheet: str | None
-    frame: pd.DataFrame             # raw values, one column per field, plus _row (and _col for report tables)
-    unknown_headers: list[str] = field(default_factory=list)
-    caption: str | None = None      # report tables: the caption text above the table
-    subject: str | None = None      # report tables: subject named by the caption
-    notes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row, column, value, reason) rejected lines
-    # Blocks read through a form profile (etl/profiles.py):
-    profile: str | None = None      # the profile's name, told to the clerk
-    headers: dict[str, str] | None = None   # field → the sheet's own column heading, for reasons
-    warnings: list[str] = field(default_factory=list)   # load warnings (a printed share that does not match …)
-    names: str = "exact"            # "as_written": unit names matched as a person would (etl/unit_names.py)
-    # A form whose title may not name its unit (Biểu 7A/7B-TCTW): --unit, when given, is the unit of every row.
-    unit_from_option: bool = False
-    companions: list = field(default_factory=list)   # more tables read from the same sheet (its split by type)
-
-
-@dataclass
-class Sheet:
-    name: str | None
-    rows: list[list[object]]
-    # Rows emptied by the reader because a cell is longer than a cell can be: row number → (column, value, reason).
-    dropped: dict[int, tuple[str, str, str]] = field(default_factory=dict)
 
 
 # Excel's own limit for one cell. A longer value cannot come from a clerk's workbook: the row is rejected with a
@@ -65,14 +39,6 @@ def _drop_overlong(sheet: Sheet) -> Sheet:
                 sheet.rows[i] = [None] * len(row)
                 break
     return sheet
-
-
-def col_letter(index: int) -> str:
-    s, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 # ───────────────────────────── raw reading ─────────────────────────────
@@ -111,7 +77,10 @@ def read_sheets(path: Path) -> list[Sheet]:
         raise FileError(str(exc)) from exc
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         try:    # in a memory-limited child process: a hostile workbook cannot abort the server (etl/isolated_read.py)
-            return [_drop_overlong(Sheet(n, rows)) for n, rows in isolated_read.read_workbook(path)]
+            # a blank cell is None as in a CSV (the workbook reader gives some as ''): the same message either way
+            return [_drop_overlong(Sheet(n, [[None if isinstance(c, str) and c.strip() == "" else c for c in r]
+                                             for r in rows]))
+                    for n, rows in isolated_read.read_workbook(path)]
         except isolated_read.ReadFailed as exc:
             raise FileError(str(exc)) from exc
     if suffix in (".csv", ".tsv", ".txt", ".tab"):
@@ -279,7 +248,6 @@ def read_blocks(path: Path, *, year: int | None = None, subject: str | None = No
     """All tables of a file, and notes about sheets that hold none. A sheet in none of the templates is read
     through the form profile that recognises its header (etl/profiles.py); year and subject (--year, --subject)
     serve a form whose title does not say them."""
-    from etl import profiles         # profiles build Blocks: imported here, not at the top
     sheets = read_sheets(path)
     blocks, skipped = [], []
     known: list | None = None

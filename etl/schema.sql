@@ -85,7 +85,7 @@ ALTER TABLE quota_rules ADD COLUMN IF NOT EXISTS small_htt INTEGER;
 ALTER TABLE quota_rules ADD COLUMN IF NOT EXISTS small_status VARCHAR;
 
 -- Decisions of the competent level allowing a group more HTXS than the ratio, up to its rule's exception ceiling
--- (366-QĐ/TW: "cấp có thẩm quyền" may allow up to 25% of HTT). Written only through etl/quota_decisions.py (python -m
+-- (366-QĐ/TW: "cấp có thẩm quyền" may allow up to 25% of HTT). Written only through operations/quota_decisions.py (python -m
 -- etl quyet-dinh …, the quota page's form), never by a load: they survive every reload. The latest decision on a
 -- (year, subject, group_key) counts; the quota audit (queries/derived/quota_audit.sql) reads them.
 CREATE TABLE IF NOT EXISTS quota_decisions (
@@ -373,7 +373,7 @@ CREATE TABLE IF NOT EXISTS unit_children (
     unit_code   VARCHAR NOT NULL
 );
 
--- Derived: the whole quota audit (queries/derived/quota_audit.sql, built by etl/precompute.py), one row per group,
+-- Derived: the whole quota audit (queries/derived/quota_audit.sql, built by derive/audits.py), one row per group,
 -- year and subject; queries/quota.sql filters and orders it. Columns as that query's, plus name_order (rank of the
 -- group's name in Vietnamese order within the year) and sort_order (queries/derived/quota_audit_order.sql).
 CREATE TABLE IF NOT EXISTS quota_audit (
@@ -413,7 +413,7 @@ ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_doc VARCHAR;
 ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_by VARCHAR;
 ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS decision_date DATE;
 
--- Derived: every finding of the inspection catalog (queries/rules/*.sql) over every year, built by etl/precompute.py
+-- Derived: every finding of the inspection catalog (queries/rules/*.sql) over every year, built by derive/audits.py
 -- with the thresholds of data/reference/inspection_config.csv; meta 'findings_fingerprint' names the rule files and
 -- thresholds it was built with (queries/composite.py computes live when they no longer match). reads_members: the
 -- rule reads member-level rows (hidden from roles that may not see them, as those rows are).
@@ -436,7 +436,7 @@ CREATE TABLE IF NOT EXISTS inspection_findings (
 );
 
 -- Derived: members rated HTXS in each of the n years ending at `year` (n: commendation rule 'nam_nam_lien'), with
--- the chi bộ of their last year — queries/derived/member_streaks.sql, built by etl/precompute.py.
+-- the chi bộ of their last year — queries/derived/member_streaks.sql, built by derive/audits.py.
 CREATE TABLE IF NOT EXISTS member_streaks (
     year          INTEGER NOT NULL,    -- the last year of the streak
     member_key    VARCHAR NOT NULL,
@@ -446,7 +446,7 @@ CREATE TABLE IF NOT EXISTS member_streaks (
     years         INTEGER NOT NULL
 );
 
--- Derived: the organization tree as the pages list it (queries/derived/unit_tree.sql, built by etl/precompute.py):
+-- Derived: the organization tree as the pages list it (queries/derived/unit_tree.sql, built by derive/audits.py):
 -- each unit with its depth, path and counts, and tree_order, its place in tree order. queries/units_tree.sql reads it;
 -- in a restricted connection (queries/scope.py) the same statement runs over the user's part of the tree instead.
 CREATE TABLE IF NOT EXISTS unit_tree (
@@ -469,7 +469,7 @@ CREATE TABLE IF NOT EXISTS unit_tree (
 );
 
 -- Derived: queries/distribution.sql's rows in today's structure of the latest year (s_year) for every top-level unit
--- and its direct subordinates, every year and subject — built by etl/precompute.py with that query itself (tops =
+-- and its direct subordinates, every year and subject — built by derive/audits.py with that query itself (tops =
 -- true), read by it for those units (mapping every year onto today's units took ~2.5 s per request nationally).
 CREATE TABLE IF NOT EXISTS today_counts (
     s_year      INTEGER NOT NULL,
@@ -487,7 +487,7 @@ CREATE TABLE IF NOT EXISTS today_counts (
 );
 
 -- Derived: every chain of recurring shortcomings over the whole range of years, as queries/recurring_shortcomings.sql
--- computes it (built by etl/precompute.py with that query itself, min_years = 1; the query reads it when asked for
+-- computes it (built by derive/audits.py with that query itself, min_years = 1; the query reads it when asked for
 -- the whole range). latest_status is the code (da_khac_phuc …), texts the wording of each year.
 CREATE TABLE IF NOT EXISTS chain_summary (
     chain_id            VARCHAR NOT NULL,

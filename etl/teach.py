@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl import normalize as nz
 from etl import profiles
-from etl.readers import Sheet, col_letter
+from etl.blocks import Sheet, col_letter
 
 LEVEL_KEYS = tuple(profiles.LEVEL_FIELDS.values())        # htxs, htt, ht, khtnv
 SHOWN_ROWS = 40                                           # rows of the sheet shown to the clerk

@@ -57,10 +57,12 @@ def orphaned_ratings(units: pd.DataFrame, rating_years: pd.DataFrame, reg: Regis
 
 
 def lineage_problems(events: pd.DataFrame, existing: pd.DataFrame, reg: Registry) -> list[Problem]:
-    """Events whose units do not exist when they should, that reuse a code, or that form a cycle."""
-    problems: list[Problem] = []
-    for i, e in events.iterrows():
-        y, old, new, kind = int(e["year"]), e["old_code"], e["new_code"], e["event"]
+    """Lineage events the tree over time contradicts, in linear time: the earlier merge of a reused code is looked up
+    in a dict instead of filtering every event per event."""
+    problems = []
+    rows = list(zip(events.index, events["year"], events["old_code"], events["new_code"], events["event"]))
+    for i, y, old, new, kind in rows:
+        y = int(y)
         if not reg.alive(new, y):
             problems.append((i, "Mã đơn vị mới", f"đơn vị mới {new} không tồn tại trong năm {y} "
                                                  f"(thời gian tồn tại: {reg.life_text(new)})"))
@@ -70,26 +72,25 @@ def lineage_problems(events: pd.DataFrame, existing: pd.DataFrame, reg: Registry
         elif old != new and kind in ("sap_nhap", "doi_ten", "chuyen_cap_tren") and reg.alive(old, y):
             problems.append((i, "Mã đơn vị cũ", f"đơn vị cũ {old} vẫn tồn tại trong năm {y} — ghi 'Đến năm' là "
                                                 f"{y - 1} trong danh mục đơn vị"))
-    # A code that ended by merging into another cannot come back later as a successor: that is a reused code.
     every = pd.concat([existing[["year", "old_code", "new_code", "event"]],
                        events[["year", "old_code", "new_code", "event"]]], ignore_index=True)
-    gone = every[(every["event"] == "sap_nhap") & (every["old_code"] != every["new_code"])]
-    for i, e in events.iterrows():
-        earlier = gone[(gone["old_code"] == e["new_code"]) & (gone["year"] < e["year"])]
-        if len(earlier):
-            g = earlier.iloc[0]
-            problems.append((i, "Mã đơn vị mới", f"mã {e['new_code']} đã sáp nhập vào {g['new_code']} năm {g['year']}"
+    gone: dict = {}
+    for y, old, new, kind in zip(every["year"], every["old_code"], every["new_code"], every["event"]):
+        if kind == "sap_nhap" and old != new:
+            gone.setdefault(old, []).append((y, new))
+    for i, y, old, new, kind in rows:
+        earlier = next(((gy, gn) for gy, gn in gone.get(new, ()) if gy < y), None)
+        if earlier:
+            problems.append((i, "Mã đơn vị mới", f"mã {new} đã sáp nhập vào {earlier[1]} năm {earlier[0]}"
                                                  " — không dùng lại mã cũ cho đơn vị mới"))
-    # Cycles among codes (A → B → A).
     edges: dict[str, set[str]] = {}
-    for e in every.itertuples():
-        if e.old_code != e.new_code:
-            edges.setdefault(e.old_code, set()).add(e.new_code)
+    for old, new in zip(every["old_code"], every["new_code"]):
+        if old != new:
+            edges.setdefault(old, set()).add(new)
     on_cycle = _cycle_nodes(edges)
-    for i, e in events.iterrows():
-        if e["old_code"] in on_cycle and e["new_code"] in on_cycle and e["old_code"] != e["new_code"]:
-            cyc = " → ".join(on_cycle[e["old_code"]])
-            problems.append((i, "Mã đơn vị mới", f"sự kiện tạo vòng lặp giữa các đơn vị: {cyc}"))
+    for i, y, old, new, kind in rows:
+        if old in on_cycle and new in on_cycle and old != new:
+            problems.append((i, "Mã đơn vị mới", f"sự kiện tạo vòng lặp giữa các đơn vị: {' → '.join(on_cycle[old])}"))
     return problems
 
 

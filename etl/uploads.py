@@ -1,6 +1,6 @@
 """Files uploaded through the import page: refused politely before anything parses them, or saved into a private
 folder under their own names (the loader recognises a corrected file by its name) and handed to the one loader,
-etl.loader.load_files — the same code as `python -m etl check/load`. Also the loader's results as tables for a clerk.
+operations.load.load_files — the same code as `python -m etl check/load`. Also the loader's results as tables for a clerk.
 No Streamlit here.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 
 from etl import filecheck
 from etl.layouts import LAYOUTS
-from etl.loader import LoadResult
+from etl.load_result import LoadResult
 
 MB = 1024 * 1024
 MAX_FILE_MB = int(os.environ.get("KIEMDIEM_MAX_UPLOAD_MB", "50"))   # also server.maxUploadSize in .streamlit/config.toml

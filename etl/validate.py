@@ -12,8 +12,8 @@ import pandas as pd
 
 from etl import normalize as nz
 from etl import unit_names
+from etl.blocks import Block, col_letter
 from etl.layouts import LAYOUTS, LINEAGE_EVENTS
-from etl.readers import Block, col_letter
 
 COLLECTIVE_SUBJECTS = {"tccsd", "chi_bo", "cap_uy", "tap_the_lanh_dao"}
 
@@ -287,7 +287,7 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
         errs.add(e.notna(), "label", e)
         out["level"] = _apply(labels, lambda lb: lb.level if lb else None)
         out["not_rated_reason"] = _apply(labels, lambda lb: lb.not_rated_reason if lb else None)
-        out["label_raw"] = _apply(_col(frame, "label"), lambda v: None if nz.is_blank(v) else str(v))
+        out["label_raw"] = _apply(_col(frame, "label"), lambda v: None if nz.is_blank(v) else nz.show(v))
         bool_col("disciplined")
         text_col("discipline_form")
         bool_col("is_leader")
@@ -317,7 +317,7 @@ def check_block(block: Block, registry: Registry, *, salt: str, unit: str | None
         labels, e = _map(_col(frame, "label"), nz.parse_label)
         errs.add(e.notna(), "label", e)
         out["level"] = _apply(labels, lambda lb: lb.level if lb else None)
-        out["label_raw"] = _apply(_col(frame, "label"), lambda v: None if nz.is_blank(v) else str(v))
+        out["label_raw"] = _apply(_col(frame, "label"), lambda v: None if nz.is_blank(v) else nz.show(v))
         sl, se = _map(_col(frame, "self_label"), lambda v: (None, None) if v is None else nz.parse_label(v))
         errs.add(se.notna(), "self_label", se)
         out["self_level"] = _apply(sl, lambda lb: lb.level if lb else None)

@@ -9,7 +9,8 @@ import streamlit as st
 
 from analysis import inspection, worklist
 from queries import composite
-from ui import controls, data, downloads, fmt, view
+from ui import controls, data, downloads, view
+from vocab import fmt
 
 ALL = "tat_ca"
 VIEWS = {"don_vi": "Đơn vị cần kiểm tra", "quy_tac": "Theo quy tắc", "danh_sach": "Mọi trường hợp",

@@ -1,12 +1,13 @@
 """Nhật ký truy cập (administrators): who signed in, who saw or exported individual-level data with which filters,
-who loaded or undid a load — read from the append-only audit log (etl/audit.py). Nothing here edits the log; the
+who loaded or undid a load — read from the append-only audit log (operations/audit.py). Nothing here edits the log; the
 page checks the log's hash chain and says whether it is intact."""
 import pandas as pd
 import streamlit as st
 
-from etl import accounts, audit
+from operations import accounts, audit
 from queries import runner
-from ui import access, controls, downloads, fmt
+from ui import access, controls, downloads
+from vocab import fmt
 
 # The log keeps codes (role, query, parameter names); the table says them in words, the code only when unknown.
 ROLES = {"khach": "Khách (không đăng nhập)", **{code: r.name for code, r in accounts.roles().items()}}

@@ -5,7 +5,8 @@ up as Excel. Unit, years and subject from the sidebar; the year of the proposal 
 import streamlit as st
 
 from reports import commendations as cm
-from ui import commendation_view, controls, data, export_rows, fmt, view
+from ui import commendation_view, controls, data, export_rows, view
+from vocab import fmt
 
 f = controls.current()
 units, opts = data.units(), data.options()

@@ -5,9 +5,10 @@ from functools import partial
 import streamlit as st
 
 from reports import page_tables
-from ui import charts, controls, data, export_rows, fmt, shares, state, view
+from ui import charts, controls, data, export_rows, shares, state, view
+from vocab import fmt
 from etl.normalize import search_key
-from ui.style import LEVEL_CODES, SUBJECT_UNIT_WORD
+from vocab.style import LEVEL_CODES, SUBJECT_UNIT_WORD
 
 PAGE_UNITS = 30     # subordinate units on one screen of the heatmap
 

@@ -4,10 +4,12 @@ not what they claim to be (etl/uploads.py, etl/filecheck.py); a check — the lo
 progress bar; the load history with each load's rejected rows (downloads logged) and the undo of a whole load."""
 import streamlit as st
 
-from etl import templates, undo, uploads
+from etl import templates, uploads
+from operations import undo
 from etl.layouts import LAYOUTS
-from etl.loader import load_files
-from ui import access, alias_picker, controls, data, downloads, fmt, profile_teacher, sentence_import
+from operations.load import load_files
+from ui import access, alias_picker, controls, data, downloads, profile_teacher, sentence_import
+from vocab import fmt
 
 XLSX = downloads.XLSX
 ROW_NUMBER = st.column_config.NumberColumn(format="%d")     # row 2208, not 2,208

@@ -6,8 +6,9 @@ import streamlit as st
 
 from analysis import composition
 from reports import page_tables
-from ui import charts, controls, data, export_rows, fmt, shares, state, view
-from ui.style import SUBJECT_UNIT_WORD
+from ui import charts, controls, data, export_rows, shares, state, view
+from vocab import fmt
+from vocab.style import SUBJECT_UNIT_WORD
 
 f = controls.current()
 level_names, subject_names = data.level_names(), data.subject_names()

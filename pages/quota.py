@@ -5,7 +5,8 @@ repeat offences are the page's own choices, kept in the address. Every table and
 import streamlit as st
 
 from analysis import quota
-from ui import controls, data, downloads, fmt, state, view
+from ui import controls, data, downloads, state, view
+from vocab import fmt
 from ui import quota_decisions, quota_view as qv
 
 ALL = "tat_ca"

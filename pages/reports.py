@@ -5,7 +5,8 @@ one-page PDF summary of the unit for a chosen year."""
 import streamlit as st
 
 from reports import official_tables
-from ui import controls, data, downloads, fmt, report_files, view
+from ui import controls, data, downloads, report_files, view
+from vocab import fmt
 
 f = controls.current()
 units, opts, subject_names = data.units(), data.options(), data.subject_names()

@@ -5,9 +5,11 @@ topics of review suggestions came back. Unit, years and subject come from the si
 choices are kept in the address."""
 import streamlit as st
 
-from analysis import shortcomings as sc
+from derive import shortcoming_match as sc
 from etl import warehouse
-from ui import access, controls, data, downloads, fmt, view
+from operations import shortcoming_review
+from ui import access, controls, data, downloads, view
+from vocab import fmt
 from ui import shortcomings_view as sv
 
 ALL = "tat_ca"
@@ -162,7 +164,7 @@ elif section == "lap_lai":
             if st.button("Ghi: không cùng hạn chế", key="sc_split", icon=":material/call_split:"):
                 frame = chain[["item_id", "year", "text"]]
                 try:
-                    n = sc.save_decisions(warehouse.db_path(), sc.split_decisions(frame, pick), user=reviewer)
+                    n = shortcoming_review.save_decisions(warehouse.db_path(), sc.split_decisions(frame, pick), user=reviewer)
                 except warehouse.WarehouseBusy as exc:
                     st.error(str(exc))
                 else:
@@ -220,7 +222,7 @@ elif section == "xac_nhan":
         if st.button(f"Lưu {fmt.number(len(chosen))} quyết định", key="sc_save", type="primary",
                      disabled=not chosen, icon=":material/save:"):
             try:
-                n = sc.save_decisions(warehouse.db_path(), chosen, user=reviewer)
+                n = shortcoming_review.save_decisions(warehouse.db_path(), chosen, user=reviewer)
             except warehouse.WarehouseBusy as exc:
                 st.error(str(exc))
             else:

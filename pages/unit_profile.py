@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from reports import page_tables
-from ui import charts, controls, data, export_rows, fmt, org_types_view, shares, state, view
-from ui.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
+from ui import charts, controls, data, export_rows, org_types_view, shares, state, view
+from vocab import fmt
+from vocab.style import LINEAGE_EVENTS, REMEDY, SUBJECT_UNIT_WORD
 
 f = controls.current()
 level_names, subject_names = data.level_names(), data.subject_names()

@@ -27,7 +27,7 @@ The composite's own SQL then runs over two registered views: `rule_catalog` (one
 rows of every rule run, with rule, severity, title and document added). The header key `views:` says which of the two
 the query needs, so a catalog listing does not run every rule.
 
-Stored findings. At national scale the 27 rules take 10–70 s, so every load also runs them all (etl/precompute.py)
+Stored findings. At national scale the 27 rules take 10–70 s, so every load also runs them all (derive/audits.py)
 into table inspection_findings and writes in meta 'findings_fingerprint' the `fingerprint()` of the rule files, the
 source queries they read and the thresholds file. While that still matches the files on disk, `findings` is read from
 the table (queries/derived/stored_findings.sql); once a rule or a threshold is edited, the rules run live again until
@@ -49,7 +49,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from queries import frames, runner
+from queries import frames, sqlfile
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "data" / "reference" / "inspection_config.csv"
@@ -62,7 +62,7 @@ SOURCE_COLUMNS = ("load_id", "source_sheet", "source_row")
 RANGE_PARAMS = ("first_year", "last_year")
 YEARS_READ = ("same", "previous", "all")                         # header `-- years_read:` (default same)
 MEMBER_TABLES = re.compile(r"\bmember_(ratings|identities)\b")
-STORED = runner.QUERY_DIR / "derived" / "stored_findings.sql"
+STORED = sqlfile.QUERY_DIR / "derived" / "stored_findings.sql"
 FINDING_TYPES = {   # the `findings` view: fixed types, also when no rule found anything
     "rule": "string", "severity": "string", "year": "Int64", "unit_code": "string", "subject": "string",
     "subject_key": "string", "detail": "string", "basis": "string", "load_id": "Int64", "source_sheet": "string",
@@ -83,7 +83,7 @@ class Rule:
     years: tuple[tuple[int, int], ...]                     # inclusive ranges
     severity: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]   # (severity, its ranges)
     document: str
-    query: runner.Query
+    query: sqlfile.Query
     source_query: str | None = None
 
     @property
@@ -123,14 +123,14 @@ def parse_years(text: str, where: str) -> tuple[tuple[int, int], ...]:
             continue
         m = re.fullmatch(r"(\d{4})\s*(-\s*(\d{4})?)?", part)
         if not m:
-            raise runner.QueryError(f"{where}: khoảng năm không đúng dạng: '{part}'")
+            raise sqlfile.QueryError(f"{where}: khoảng năm không đúng dạng: '{part}'")
         a = int(m.group(1))
         b = a if m.group(2) is None else int(m.group(3)) if m.group(3) else OPEN_END
         if b < a:
-            raise runner.QueryError(f"{where}: khoảng năm ngược: '{part}'")
+            raise sqlfile.QueryError(f"{where}: khoảng năm ngược: '{part}'")
         out.append((a, b))
     if not out:
-        raise runner.QueryError(f"{where}: thiếu năm áp dụng")
+        raise sqlfile.QueryError(f"{where}: thiếu năm áp dụng")
     return tuple(sorted(out))
 
 
@@ -143,12 +143,12 @@ def _covers(ranges, year: int) -> bool:
 
 
 def parse_rule(path: Path) -> Rule:
-    q = runner.parse(path)
+    q = sqlfile.parse(path)
     meta, where = q.meta, f"rules/{path.name}"
     rid = meta.get("rule", path.stem).strip()
     for key in ("title", "years", "severity", "document"):
         if not meta.get(key, "").strip():
-            raise runner.QueryError(f"{where}: thiếu dòng tiêu đề '-- {key}:'")
+            raise sqlfile.QueryError(f"{where}: thiếu dòng tiêu đề '-- {key}:'")
     years = parse_years(meta["years"], where)
     severity = []
     for part in meta["severity"].split(";"):
@@ -156,7 +156,7 @@ def parse_rule(path: Path) -> Rule:
         if not words:
             continue
         if words[0] not in SEVERITIES:
-            raise runner.QueryError(f"{where}: mức '{words[0]}' không thuộc {', '.join(SEVERITIES)}")
+            raise sqlfile.QueryError(f"{where}: mức '{words[0]}' không thuộc {', '.join(SEVERITIES)}")
         severity.append((words[0], parse_years(words[1], where) if len(words) > 1 else years))
     # Every year of the rule has exactly one severity (checking the ends of every range and the years beside them
     # finds any gap or overlap).
@@ -165,15 +165,15 @@ def parse_rule(path: Path) -> Rule:
     for y in bounds:
         n = sum(_covers(rs, y) for _, rs in severity)
         if _covers(years, y) != (n == 1) or n > 1:
-            raise runner.QueryError(f"{where}: năm {y} phải có đúng một mức (severity) trong các năm áp dụng")
+            raise sqlfile.QueryError(f"{where}: năm {y} phải có đúng một mức (severity) trong các năm áp dụng")
     names = {p.name for p in q.params}
     if not set(RANGE_PARAMS) <= names:
-        raise runner.QueryError(f"{where}: quy tắc phải khai báo tham số first_year và last_year")
+        raise sqlfile.QueryError(f"{where}: quy tắc phải khai báo tham số first_year và last_year")
     missing = [c for c in RULE_COLUMNS if c not in q.columns]
     if missing:
-        raise runner.QueryError(f"{where}: thiếu cột {', '.join(missing)}")
+        raise sqlfile.QueryError(f"{where}: thiếu cột {', '.join(missing)}")
     if (meta.get("years_read") or "same").split()[0] not in YEARS_READ:
-        raise runner.QueryError(f"{where}: years_read phải là một trong {', '.join(YEARS_READ)}")
+        raise sqlfile.QueryError(f"{where}: years_read phải là một trong {', '.join(YEARS_READ)}")
     return Rule(rid, q.title, years, tuple(severity), meta["document"].strip(), q,
                 (meta.get("source_query") or "").strip() or None)
 
@@ -181,17 +181,17 @@ def parse_rule(path: Path) -> Rule:
 @functools.lru_cache(maxsize=8)
 def _rules(folder: str, key: tuple) -> dict[str, Rule]:
     rules = {}
-    for path in sorted((runner.QUERY_DIR / folder).glob("*.sql")):
+    for path in sorted((sqlfile.QUERY_DIR / folder).glob("*.sql")):
         rule = parse_rule(path)
         if rule.id in rules:
-            raise runner.QueryError(f"hai tệp quy tắc cùng mã '{rule.id}'")
+            raise sqlfile.QueryError(f"hai tệp quy tắc cùng mã '{rule.id}'")
         rules[rule.id] = rule
     return rules
 
 
 def rules(folder: str = "rules") -> dict[str, Rule]:
     """Every rule of queries/FOLDER/*.sql (re-read when a file changes), in file-name order."""
-    files = sorted((runner.QUERY_DIR / folder).glob("*.sql"))
+    files = sorted((sqlfile.QUERY_DIR / folder).glob("*.sql"))
     return _rules(folder, tuple((p.name, p.stat().st_mtime_ns) for p in files))
 
 
@@ -214,10 +214,10 @@ def config(path: Path | None = None) -> dict[str, dict[str, str]]:
     return _config(str(path), path.stat().st_mtime_ns)
 
 
-def _value(param: runner.Param, text: str):
+def _value(param: sqlfile.Param, text: str):
     if param.type == "float" and re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
         return float(Fraction(text.replace(" ", "")))          # "2/3" exactly as written
-    return runner._convert(param, text)
+    return sqlfile._convert(param, text)
 
 
 def rule_params(rule: Rule, first_year: int, last_year: int, conf: dict | None = None) -> dict:
@@ -232,7 +232,7 @@ def rule_params(rule: Rule, first_year: int, last_year: int, conf: dict | None =
         if p.name in values and values[p.name] != "":
             bound[p.name] = _value(p, values[p.name])
         elif not p.optional:
-            raise runner.QueryError(f"Quy tắc {rule.id} cần giá trị '{p.name}' trong {CONFIG.name}")
+            raise sqlfile.QueryError(f"Quy tắc {rule.id} cần giá trị '{p.name}' trong {CONFIG.name}")
         else:
             bound[p.name] = None
     return bound
@@ -244,7 +244,7 @@ def _selected(all_rules: dict[str, Rule], wanted: str | None) -> list[Rule]:
     ids = [w.strip() for w in str(wanted).split(",") if w.strip()]
     unknown = [i for i in ids if i not in all_rules]
     if unknown:
-        raise runner.QueryError(f"Không có quy tắc: {', '.join(unknown)}. Các quy tắc có: {', '.join(all_rules)}")
+        raise sqlfile.QueryError(f"Không có quy tắc: {', '.join(unknown)}. Các quy tắc có: {', '.join(all_rules)}")
     return [all_rules[i] for i in ids]
 
 
@@ -289,12 +289,12 @@ def rule_rows(con: duckdb.DuckDBPyConnection, rule: Rule, year: int | None = Non
         try:
             if rule.source_query:
                 if rule.source_query not in sources:
-                    sources[rule.source_query] = runner.run(con, rule.source_query,
-                                                            {"year": year} if year is not None else {})
+                    sources[rule.source_query] = run_named(con, rule.source_query,
+                                                           {"year": year} if year is not None else {})
                 cur.register("src", sources[rule.source_query])
             table = cur.sql(rule.query.sql, params=used or None).to_arrow_table()
         except duckdb.Error as exc:
-            raise runner.QueryError(f"Quy tắc {rule.id}: {exc}") from exc
+            raise sqlfile.QueryError(f"Quy tắc {rule.id}: {exc}") from exc
         finally:
             cur.close()
         if table.num_rows:
@@ -318,7 +318,7 @@ def fingerprint(folder: str = "rules") -> str:
     thresholds file and the way stored rows are written."""
     h = hashlib.sha256()
     sources = sorted({r.source_query for r in rules(folder).values() if r.source_query})
-    paths = sorted((runner.QUERY_DIR / folder).glob("*.sql")) + [runner.QUERY_DIR / f"{q}.sql" for q in sources]
+    paths = sorted((sqlfile.QUERY_DIR / folder).glob("*.sql")) + [sqlfile.QUERY_DIR / f"{q}.sql" for q in sources]
     for p in [*paths, CONFIG, STORED]:
         h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.exists() else b"") + b"\0")
     return h.hexdigest()[:24]
@@ -363,13 +363,13 @@ def findings(con: duckdb.DuckDBPyConnection, wanted: str | None = None, year: in
     return df
 
 
-def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.DataFrame:
+def run(con: duckdb.DuckDBPyConnection, query: sqlfile.Query, bound: dict) -> pd.DataFrame:
     """Run a composite query: register its views, then run its own SQL with the parameters it uses."""
     folder = query.meta["composite"].strip()
     views = {v.strip() for v in query.meta.get("views", "rule_catalog, findings").split(",") if v.strip()}
     severity = bound.get("severity")
     if severity is not None and severity not in SEVERITIES:
-        raise runner.QueryError(f"Mức '{severity}' không có. Các mức: {', '.join(SEVERITIES)}")
+        raise sqlfile.QueryError(f"Mức '{severity}' không có. Các mức: {', '.join(SEVERITIES)}")
     cur = con.cursor()
     try:
         if "rule_catalog" in views:
@@ -389,3 +389,13 @@ def run(con: duckdb.DuckDBPyConnection, query: runner.Query, bound: dict) -> pd.
         return frames.fetch(cur, query.sql, used)
     finally:
         cur.close()
+
+
+def run_named(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Run any named query, composite (run()) or not (its SQL, sqlfile.fetch): what queries.runner.run does, and
+    what a rule's `source_query` is read through (here, so that composite never imports runner)."""
+    query = sqlfile.get(name)
+    bound = sqlfile.bind(query, params)
+    if query.meta.get("composite"):
+        return run(con, query, bound)
+    return sqlfile.fetch(con, query, bound)

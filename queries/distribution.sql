@@ -9,7 +9,7 @@
 --   reporting units are used (basis 'so_lieu_tong_hop'). Without a unit: every top-level unit. With parent: one row
 --   set per direct subordinate of that unit in the structure year's tree (the drill-down in today's structure).
 --   Today's structure of the latest year is kept ready for every top-level unit and its direct subordinates (table
---   today_counts, built at load time by etl/precompute.py with tops = true: this statement over those units, whose
+--   today_counts, built at load time by derive/audits.py with tops = true: this statement over those units, whose
 --   rows do not depend on each other); for them the query reads it (at national scale the mapping took ~2.5 s).
 -- param: unit text optional — tên hoặc mã đơn vị (không phân biệt dấu, hoa thường)
 -- param: subject text optional — mã đối tượng: tccsd, chi_bo, cap_uy, tap_the_lanh_dao, dang_vien, can_bo_lanh_dao

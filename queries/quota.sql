@@ -28,7 +28,7 @@ target AS (        -- the unit, by code or name, found first (as a join conditio
 scope_units AS (   -- the subtree a unit filter selects, in the tree of each year
     SELECT a.year, a.unit_code FROM unit_ancestors_by_year a WHERE a.ancestor_code IN (SELECT unit_code FROM target)
 )
--- The whole audit (no unit) is read in the order it is stored in, which is this query's order (etl/precompute.py
+-- The whole audit (no unit) is read in the order it is stored in, which is this query's order (derive/audits.py
 -- writes it so, numbered by sort_order: queries/derived/quota_audit_order.sql); a scan with WHERE keeps it, also
 -- through a restricted connection's view of the table (one table and a WHERE, queries/scope.py). A unit's subtree
 -- is a join, whose order DuckDB does not keep: those rows are sorted.

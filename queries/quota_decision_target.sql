@@ -2,7 +2,7 @@
 -- title: Nhóm của một quyết định cho phép tỷ lệ HTXS (để kiểm tra trước khi ghi)
 -- description: The audit rows (table quota_audit) a decision may name: the year and subject given, and the group by
 --   its key (quota_audit.group_key) or by its anchor unit's code or name; with the rule's ratio and exception
---   ceiling (etl/quota_decisions.py refuses a decision on a rule without a ceiling, or above it).
+--   ceiling (operations/quota_decisions.py refuses a decision on a rule without a ceiling, or above it).
 -- param: year int required — năm đánh giá
 -- param: subject text required — mã đối tượng
 -- param: group text required — mã nhóm (group_key), hoặc mã hay tên đơn vị của nhóm

@@ -1,6 +1,6 @@
 -- name: quota_decisions
 -- title: Quyết định của cấp có thẩm quyền cho phép tỷ lệ HTXS cao hơn (đến mức ngoại lệ của quy định)
--- description: The decisions recorded in table quota_decisions (etl/quota_decisions.py: python -m etl quyet-dinh,
+-- description: The decisions recorded in table quota_decisions (operations/quota_decisions.py: python -m etl quyet-dinh,
 --   the quota page's form), newest first, with the group's name and whether the latest decision on the group is this
 --   one (only the latest counts in the quota audit). A decision allows at most the rule's exception ceiling
 --   (366-QĐ/TW: 25% of HTT).

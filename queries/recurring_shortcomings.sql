@@ -10,7 +10,7 @@
 --   counts the years a shortcoming was reported fixed and came back; texts the wording of each year. Only the
 --   shortcomings inside the year range count. With a unit, every chain that has a shortcoming in the unit's subtree
 --   (that year's tree or today's), with all its years — those of a predecessor too. Over the whole range of years the
---   chains are read from table chain_summary (built at load time by etl/precompute.py with this query itself,
+--   chains are read from table chain_summary (built at load time by derive/audits.py with this query itself,
 --   min_years = 1: ~0.5 s per request nationally); a narrower range is computed.
 -- param: unit text optional — mã hoặc tên đơn vị: các đơn vị trực thuộc (cả theo cây của từng năm)
 -- param: from_year int optional — từ năm

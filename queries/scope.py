@@ -61,10 +61,10 @@ FULL = Restriction()
 #   item_pair   from_id and to_id of visible shortcoming items
 #   unit_only   unit_code in the scope (no year)
 #   rejects     only with `rejects`, never in a scoped connection; without `names`, member rows without the person
-#   computed    a table etl/precompute.py builds from queries/derived/TABLE.sql over the whole warehouse (no member
+#   computed    a table derive/audits.py builds from queries/derived/TABLE.sql over the whole warehouse (no member
 #               rows); in a connection restricted to some units that statement runs over the user's views instead
 #               (a stored path or count would show the part of the tree above the user's root)
-#   whole       a table etl/precompute.py builds over the whole warehouse that a query reads only when it holds
+#   whole       a table derive/audits.py builds over the whole warehouse that a query reads only when it holds
 #               what the query needs (today_counts, chain_summary); empty in a connection restricted to some units,
 #               where the query computes from the user's views instead (a stored sum or chain would take in rows
 #               outside the scope)
@@ -80,14 +80,14 @@ TABLES = {
     "aggregate_counts_by_type": "year_unit",
     "review_suggestions": "year_unit", "record_counts": "year_unit", "shortcoming_items": "year_unit",
     "subtree_counts": "year_unit", "unit_children": "year_unit",     # derived per unit and year (etl/warehouse.py)
-    "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (etl/precompute.py)
+    "suggestion_followups": "year_unit", "quota_audit": "year_unit",   # derived (derive/audits.py)
     "quota_decisions": "year_unit",                                   # decisions of the competent level (etl)
     "inspection_findings": "findings",
     "member_ratings": "members", "member_identities": "names",
-    "member_streaks": "members",                                      # derived (etl/precompute.py)
-    "unit_tree": "computed",                                          # derived (etl/precompute.py)
-    "today_counts": "whole",                                          # derived (etl/precompute.py)
-    "chain_summary": "whole",                                         # derived (etl/precompute.py)
+    "member_streaks": "members",                                      # derived (derive/audits.py)
+    "unit_tree": "computed",                                          # derived (derive/audits.py)
+    "today_counts": "whole",                                          # derived (derive/audits.py)
+    "chain_summary": "whole",                                         # derived (derive/audits.py)
     "shortcoming_chain_items": "item", "shortcoming_links": "item_pair", "shortcoming_decisions": "item_pair",
     "load_replacements": "unit_only",
     "unit_aliases": "unit_only",                                       # names taught by a clerk (etl/aliases.py)
@@ -103,6 +103,7 @@ ITEMS = ("(SELECT item_id FROM w.main.shortcoming_items i WHERE EXISTS "
 # Rejected rows without names: the columns of a member's line that identify the person (the code, the name) and those
 # that say something about the person (discipline); a rejected member row keeps only the template columns outside them.
 REJECTS_WITHOUT_NAMES = Path(__file__).resolve().parent / "views" / "rejected_rows_without_names.sql"
+DERIVED = Path(__file__).resolve().parent / "derived"     # the statements of the computed tables (derive/audits.py)
 IDENTIFYING = ("member_code", "full_name")
 ABOUT_THE_PERSON = IDENTIFYING + ("disciplined", "discipline_form")
 
@@ -221,8 +222,8 @@ def connect(path, restriction: Restriction = FULL) -> duckdb.DuckDBPyConnection:
 
 
 def _derived_sql(table: str) -> str:
-    from etl import precompute
-    return precompute.DERIVED.joinpath(f"{table}.sql").read_text(encoding="utf-8")
+    """The statement derive/audits.py builds a computed table with (queries/derived/TABLE.sql)."""
+    return (DERIVED / f"{table}.sql").read_text(encoding="utf-8")
 
 
 def visible_units(con) -> set[str]:

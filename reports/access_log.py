@@ -1,6 +1,6 @@
 """Every view or export of members' names is logged (domain.md §11).
 
-Where the app's audit log exists (etl/audit.py: append-only, hash-chained, `audit/audit.jsonl` beside the
+Where the app's audit log exists (operations/audit.py: append-only, hash-chained, `audit/audit.jsonl` beside the
 warehouse) the event goes there as 'xem_ca_nhan' (a view) or 'xuat_ca_nhan' (an export). Otherwise it is one JSON line
 in `audit/du_lieu_ca_nhan.jsonl` beside the warehouse (data/audit/ is ignored by git). Nothing leaves the machine.
 """
@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from etl import warehouse
+from operations import audit
 
 _LOCK = threading.Lock()
 FILE = "du_lieu_ca_nhan.jsonl"
@@ -19,11 +20,7 @@ VIEW, EXPORT = "xem_ca_nhan", "xuat_ca_nhan"
 
 
 def _shared():
-    try:
-        from etl import audit
-    except ImportError:
-        return None
-    return audit if hasattr(audit, "record") else None
+    return audit
 
 
 def path() -> Path:

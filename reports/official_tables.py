@@ -23,9 +23,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from analysis import inspection
 from queries import runner
 from reports.exports import neutralize, safe_frame
-from ui import fmt
+from vocab import fmt
 
 LEVEL_ROWS = [("htxs", "Hoàn thành xuất sắc nhiệm vụ"), ("htt", "Hoàn thành tốt nhiệm vụ"),
               ("ht", "Hoàn thành nhiệm vụ"), ("khtnv", "Không hoàn thành nhiệm vụ")]
@@ -107,7 +108,6 @@ def build(con, unit: str, first_year: int, last_year: int, *, subjects: list[str
         q = q[q["year"].between(first_year, last_year) & q["subject"].isin(subjects)]
         _table_sheet(wb, "Tỷ lệ xuất sắc", _quota_view(q), shares_cols=("HTXS/HTT", "HTXS/tổng số"))
     if findings and "anomalies" in runner.catalog():
-        from analysis import inspection
         a = runner.run(con, "anomalies", {"unit": unit_code})
         a = a[a["year"].between(first_year, last_year) & (a["subject"].isin(subjects) | a["subject"].isna())]
         names = dict(_cursor_rows(con, "SELECT code, name FROM subjects", []))

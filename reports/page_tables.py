@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ui.style import LEVEL_CODES
+from vocab.style import LEVEL_CODES, REMEDY, level_code
 
 PCT = " (%)"
 
@@ -101,7 +101,6 @@ def peer_summary(summary: pd.DataFrame, unit_name: str, level_name: str) -> pd.D
 
 def collective_ratings(own: pd.DataFrame, level_names: dict[str, str], subject_names: dict[str, str]) -> pd.DataFrame:
     """unit_collective_ratings rows → Năm, Đối tượng, the self rating and the final rating as words, Điểm."""
-    from ui.style import level_code
 
     def word(v):
         code = level_code(v)
@@ -128,7 +127,6 @@ def composition(adj: pd.DataFrame, base_year: int) -> pd.DataFrame:
 
 def shortcomings(sc: pd.DataFrame) -> pd.DataFrame:
     """unit_shortcomings rows → Năm, Nội dung, Nhóm, Kết quả khắc phục, Tệp nguồn."""
-    from ui.style import REMEDY
     return pd.DataFrame({
         "Năm": sc["year"].astype(int),
         "Nội dung": sc["text"],

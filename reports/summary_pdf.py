@@ -12,8 +12,8 @@ from fpdf import FPDF
 
 from queries import runner
 from reports import exports
-from ui.fmt import delta_points, number, pct
-from ui.style import LEVEL_SHORT
+from vocab.fmt import delta_points, number, pct
+from vocab.style import LEVEL_SHORT
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path(__file__).resolve().parent / "fonts"]
 

@@ -89,8 +89,21 @@ def demo_db(tmp_path_factory) -> Path:
     import contextlib
     import io
 
-    from etl import demo
+    from generators import demo
     out = tmp_path_factory.mktemp("demo")
     with contextlib.redirect_stdout(io.StringIO()):
         demo.build(out / "demo.duckdb", out / "files", scale="small", anomalies=True)
     return out / "demo.duckdb"
+
+
+TABLE_SUFFIX = {"csv": ".csv", "xlsx": ".xlsx"}
+
+
+def write_table(path_stem: Path, rows: list[list], fmt: str, sheet: str = "Dữ liệu") -> Path:
+    """The same rows as a CSV file (fmt "csv") or as the one sheet of a workbook (fmt "xlsx"), at path_stem with the
+    format's suffix: what a clerk saves from the same table either way. Cells are written as given (text stays text,
+    a number stays a number); an empty cell of a workbook is left empty."""
+    path = Path(path_stem).with_suffix(TABLE_SUFFIX[fmt])
+    if fmt == "csv":
+        return write_csv(path, rows)
+    return write_xlsx(path, {sheet: [[None if c == "" else c for c in r] for r in rows]})

@@ -86,7 +86,7 @@ def build(directory: Path, name: str = "son_ha.duckdb", tag: str = "", file_tag:
     `tag` is appended to every text a user loads — units' names, shortcomings' wordings and groups, suggestions, and
     members' names (then given) — and `file_tag` to the files' names: the province with hostile names
     (tests/pages/test_names_as_text.py). The numbers stay those counted by hand."""
-    from etl.loader import load_files
+    from operations.load import load_files
 
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / name
@@ -120,7 +120,7 @@ def build(directory: Path, name: str = "son_ha.duckdb", tag: str = "", file_tag:
 
 def build_seed_004(directory: Path, name: str = "bao_lam.duckdb") -> Path:
     """The seed-004 district (Huyện ủy Bảo Lâm 2018–2022) as its report tables give it."""
-    from etl.loader import load_files
+    from operations.load import load_files
     from tests.conftest import SAMPLE_004
 
     directory.mkdir(parents=True, exist_ok=True)

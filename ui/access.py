@@ -1,7 +1,7 @@
 """Who is using the app, what they may open and read, and the audit of what they saw.
 
 Three ways to run (mode()):
-- "tai_khoan": local accounts (etl/accounts.py, a TOML file outside git): a login form; the signed-in user name lives in
+- "tai_khoan": local accounts (operations/accounts.py, a TOML file outside git): a login form; the signed-in user name lives in
   the server-side session only, and the account is re-read on every run (a disabled or removed account is out at once).
 - "proxy": an identity set by a trusted reverse proxy in the header named by $KIEMDIEM_TRUSTED_USER_HEADER (e.g.
   X-Remote-User). Only trusted when that variable is set, only while Streamlit listens on the loopback interface, and
@@ -34,10 +34,10 @@ from typing import Callable
 
 import streamlit as st
 
-from etl import accounts, audit
+from operations import accounts, audit
 from queries import personal
 from queries.scope import FULL, Restriction
-from ui import fmt
+from vocab import fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_FILE = ROOT / "data" / "reference" / "role_pages.csv"
@@ -405,7 +405,9 @@ def _stop_with(message: str):
     st.stop()
 
 
-def sidebar(user: User) -> None:
+def sidebar(user: User, tree: Callable[[], object]) -> None:
+    """The signed-in user's block of the sidebar. `tree` is ui.data.tree (the current user's organization tree, None
+    without a warehouse), passed in by app.py as gate() is given data.is_demo: ui.data imports this module."""
     with st.sidebar:
         if user.role is None:
             st.warning("**Chế độ dùng thử, không đăng nhập**: mọi trang đều mở, không phân quyền. Trước khi dùng số "
@@ -413,9 +415,8 @@ def sidebar(user: User) -> None:
             return
         unit = ""
         if user.unit:
-            from ui import data       # here, not at the top: ui.data imports this module
-            tree = data.tree()
-            unit = f" · {fmt.plain(tree.name.get(user.unit, user.unit) if tree else user.unit)}"
+            t = tree()
+            unit = f" · {fmt.plain(t.name.get(user.unit, user.unit) if t else user.unit)}"
         st.caption(f"Đăng nhập: **{fmt.plain(user.name)}** · {user.role.name}{unit}")
         if mode() == "tai_khoan" and st.button("Đăng xuất", key="dang_xuat", icon=":material/logout:"):
             log("dang_xuat", user=user)

@@ -13,7 +13,8 @@ import os
 import streamlit as st
 
 from etl import aliases, unit_names, warehouse
-from ui import access, data, fmt, state
+from ui import access, data, state
+from vocab import fmt
 
 MAX_FOUND = 200                 # units a search adds to the choice
 SHOWN_PLACES = 3

@@ -1,6 +1,6 @@
 """Plotly figures of the Standing Committee views. Plain functions (no Streamlit): data in, figure out.
 
-Every figure uses the level colours of ui/style.py, Vietnamese separators ("2.208", "18,5%"), legends in level order
+Every figure uses the level colours of vocab/style.py, Vietnamese separators ("2.208", "18,5%"), legends in level order
 (best first) and Vietnamese labels only.
 
 Figures are written as plain dicts and wrapped once without plotly's per-property validation (6× faster: the
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import fmt
+from vocab import fmt
 from ui.shares import Matrix, with_shares
-from ui.style import LEVEL_CODES, LEVEL_COLORS, PEER_COLOR, QUOTA_COLOR, level_code
+from vocab.style import LEVEL_CODES, LEVEL_COLORS, PEER_COLOR, QUOTA_COLOR, level_code
 
 FONT = "Source Sans, sans-serif"
 

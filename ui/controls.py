@@ -17,7 +17,8 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
-from ui import access, data, fmt, state, timing
+from ui import access, data, state, timing
+from vocab import fmt
 
 _FILTERS = "_filters"          # state.Filters
 _WRITTEN = "_url_written"      # what the app last wrote into the URL

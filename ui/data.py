@@ -24,7 +24,8 @@ import streamlit as st
 from etl import warehouse
 from etl.normalize import search_key
 from queries import runner, scope
-from ui import access, fmt, result_cache, shares, state, style, timing
+from ui import access, result_cache, shares, state, timing
+from vocab import fmt, style
 
 
 _CONNECTIONS: dict[tuple, tuple] = {}       # (path, restriction) → (version, connection)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from reports import chart_image, exports
-from ui import downloads, state
+from ui import downloads, state, view
 
 UNIT = "Đơn vị (gồm đơn vị trực thuộc)"
 
@@ -52,7 +52,6 @@ def table(df: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str, ti
 
 def plot(fig, key: str, title: str, where: dict[str, object], **kwargs):
     """The chart on the page (ui.view.chart) with its PNG download under it; returns what st.plotly_chart returns."""
-    from ui import view
     event = view.chart(fig, key=key, **kwargs)
     chart(fig, key, f"dl_{key}", title, where)
     return event

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from html import escape
 
-from ui import fmt
+from vocab import fmt
 from ui.shares import Card
-from ui.style import BASIS, LEVEL_CODES, swatch
+from vocab.style import BASIS, LEVEL_CODES, swatch
 
 
 def card(c: Card, level_names: dict[str, str], unit_word: str = "") -> str:

@@ -6,8 +6,8 @@ from typing import Mapping
 
 import pandas as pd
 
-from ui import fmt
-from ui.style import LEVEL_CODES
+from vocab import fmt
+from vocab.style import LEVEL_CODES
 
 ALL = "tat_ca"
 

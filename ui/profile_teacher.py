@@ -15,9 +15,10 @@ from pathlib import Path
 import streamlit as st
 
 from etl import profiles, teach
-from etl.loader import load_files
+from operations.load import load_files
 from etl.readers import FileError, read_sheets
-from ui import access, data, fmt
+from ui import access, data
+from vocab import fmt
 
 # The loader's refusal of a file no layout recognises (etl/readers.read_blocks): the files this step is offered for.
 REFUSED = "không nhận ra bảng dữ liệu nào"

@@ -3,7 +3,7 @@ outstanding results): who decided, when, which group, year and subject, the docu
 
 Shown only to roles that may import data (ui/access.py `can("import_data")`: the Ban Tổ chức clerks and
 administrators), on the quota page because that is where the clerk sees the group and its figures. A saved decision
-is written through etl/quota_decisions.py (one published write of the warehouse that recomputes the year's quota
+is written through operations/quota_decisions.py (one published write of the warehouse that recomputes the year's quota
 audit and findings), logged in the audit log, and the group's row then shows "Đã được cấp có thẩm quyền cho phép"
 with the document instead of a flag. The same is available on the command line: python -m etl quyet-dinh.
 """
@@ -14,9 +14,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from etl import quota_decisions as qd
+from operations import quota_decisions as qd
 from etl import warehouse
-from ui import access, data, fmt, view
+from ui import access, data, view
+from vocab import fmt
 
 SAVED = "_quota_decision_saved"
 

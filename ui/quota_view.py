@@ -14,9 +14,9 @@ import plotly.graph_objects as go
 
 from analysis import funnel as fn
 from analysis.quota import AGGREGATE, ALLOWED, OVER, RULED_OUT, SMALL
-from ui import fmt
+from vocab import fmt
 from ui.charts import FONT
-from ui.style import CERTAINTY, QUOTA_COLOR, SUBJECT_UNIT_WORD
+from vocab.style import CERTAINTY, QUOTA_COLOR, SUBJECT_UNIT_WORD
 
 STATUS_ORDER = ("vuot", "can_quyet_dinh", "can_xem_xet", SMALL, ALLOWED, "trong_gioi_han")
 STATUS_NAMES = {

@@ -3,7 +3,7 @@ counts as sentences ("… có 79 tổ chức cơ sở đảng hoàn thành tốt
 nhiệm vụ …") is pasted, the numbers read by etl/sentences.py are shown with the exact words they came from and the
 warnings, the clerk corrects them if needed, picks the unit (and the year and subject, prefilled from the paragraph)
 and confirms. Only then is anything written: a one-row file in the aggregate counts template's format
-(data/templates/mau_so_luong_theo_muc.csv) goes through the one loader (etl.loader.load_files), so rejects, the load
+(data/templates/mau_so_luong_theo_muc.csv) goes through the one loader (operations.load.load_files), so rejects, the load
 history, undo and idempotence are the loader's. Nothing is written before the clerk confirms.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ import streamlit as st
 
 from etl import sentences, uploads
 from etl.layouts import LAYOUTS
-from etl.loader import load_files
-from ui import access, data, fmt, state
+from operations.load import load_files
+from ui import access, data, state
+from vocab import fmt
 
 MAX_LISTED = 2000                 # units offered at once (as the sidebar's list): type to find others
 ROWS = [*sentences.LEVELS, "not_rated"]

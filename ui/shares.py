@@ -11,8 +11,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ui import fmt
-from ui.style import LEVEL_CODES
+from vocab import fmt
+from vocab.style import LEVEL_CODES
 
 
 def share(part, whole):

@@ -11,8 +11,8 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import shortcomings as sc
-from ui import fmt
+from derive import shortcoming_match as sc
+from vocab import fmt
 
 STATUS_NAMES = {"da_khac_phuc": "Đã khắc phục", "dang_khac_phuc": "Đang khắc phục", "chua_khac_phuc": "Chưa khắc phục"}
 NOT_REPORTED = "Chưa báo cáo"

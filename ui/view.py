@@ -6,9 +6,10 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from ui import controls, fmt, html, state
+from ui import controls, html, state
+from vocab import fmt
 from ui.shares import Card
-from ui.style import level_cell_css
+from vocab.style import level_cell_css, level_code
 
 PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
@@ -85,7 +86,6 @@ def level_table(df: pd.DataFrame, level_columns: list[str], column_config: dict 
 
 
 def _code(v):
-    from ui.style import level_code
     return level_code(v)
 
 

@@ -1,7 +1,7 @@
 -- name: chain_fingerprint
 -- title: Dấu vân tay của các chuỗi hạn chế
 -- description: What table chain_summary is computed from (queries/recurring_shortcomings.sql over every year): the
---   shortcomings, their chains and the links between them, hashed; etl/precompute.py rebuilds chain_summary when it
+--   shortcomings, their chains and the links between them, hashed; derive/audits.py rebuilds chain_summary when it
 --   changes (a load, a person's decision on a pair).
 SELECT (SELECT count(*) || ':' || coalesce(sum(hash(item_id, unit_code, year, text, subjects, category,
                                                     remedy_status)), 0)

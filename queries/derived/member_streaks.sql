@@ -2,9 +2,9 @@
 -- title: Đảng viên HTXS nhiều năm liền, dựng sẵn theo năm cuối
 -- description: For each final year of $years: the members rated HTXS in every one of the $n years ending at it
 --   (rule 'nam_nam_lien' of commendation_rules), with the chi bộ of their last such year (= that final year). Built
---   by etl/precompute.py into table member_streaks for every year with member ratings; queries/five_year_excellent.sql
+--   by derive/audits.py into table member_streaks for every year with member ratings; queries/five_year_excellent.sql
 --   reads it. One grouped pass over the HTXS rows of all the windows: a member's HTXS years are bits of one number
---   (bit 0 = the first year read; etl/precompute.py keeps the span of one run under 60 years), and a window is full
+--   (bit 0 = the first year read; derive/audits.py keeps the span of one run under 60 years), and a window is full
 --   when its n bits are all set (then its first year is year − n + 1 and its last the final year).
 -- param: years text required — danh sách năm cuối (list of INTEGER)
 -- param: n int required — số năm liền

@@ -1,7 +1,7 @@
 -- name: quota_audit
 -- title: Bảng kiểm tra tỷ lệ HTXS dựng sẵn (mọi nhóm, mọi năm)
 -- description: The whole quota audit of the years given, one row per group, year and subject — what queries/quota.sql
---   reads. Built by etl/precompute.py inside every load's transaction (the years whose data changed, every year when
+--   reads. Built by derive/audits.py inside every load's transaction (the years whose data changed, every year when
 --   the tree changed), because at national scale computing it per request takes 10–17 s. The rule of each year
 --   comes from table quota_rules (data/reference/quota_rules.csv), reloaded at every write, so the table always
 --   matches the rules in the warehouse. Groups, statuses and basis: see queries/quota.sql. name_order ranks the

@@ -4,7 +4,7 @@
 --   year $a and year $b: no unit version begins or ends between them (so the same units are alive, under the same
 --   parents) and no lineage event falls between them (events up to the structure year are followed). Then the rows
 --   of today_counts for a year of data are the same whichever of the two years is the structure year, and
---   etl/precompute.py keeps them when the latest year moves from one to the other (a new year of ratings).
+--   derive/audits.py keeps them when the latest year moves from one to the other (a new year of ratings).
 -- param: a int required — năm thứ nhất
 -- param: b int required — năm thứ hai
 SELECT NOT EXISTS (

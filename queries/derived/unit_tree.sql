@@ -4,7 +4,7 @@
 --   subordinate units (today or in any year's tree) and of all units under it today, and tree_order: its place when
 --   each unit comes right after its parent and siblings in Vietnamese alphabetical order; name_order: the rank of its
 --   name in Vietnamese alphabetical order (a query sorting many rows by unit name sorts this integer instead of
---   collating each name). Built by etl/precompute.py
+--   collating each name). Built by derive/audits.py
 --   into table unit_tree (at national scale the path and the counts took ~3 s per request); queries/units_tree.sql
 --   reads it. In a restricted connection queries/scope.py makes unit_tree a view of this statement over the user's
 --   own part of the tree, whose top becomes depth 0.

@@ -21,7 +21,8 @@ import shutil
 import openpyxl
 import pytest
 
-from etl import accounts, warehouse
+from etl import warehouse
+from operations import accounts
 from queries import runner
 from tests.browser import steps
 from tools import serve
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.skipif(serve.chromium() is None,
 
 USER, PASSWORD, NAME = "ubkt", "mat-khau-kiem-tra-1", "Trần Thị Kiểm"
 RULE = "ty_le_htxs_vuot_quy_dinh"
-PLANTED_UNIT = "TU-MS-CS01"              # Chi bộ Báo Minh Sơn: the same shortcoming four years running (etl/demo.py)
+PLANTED_UNIT = "TU-MS-CS01"              # Chi bộ Báo Minh Sơn: the same shortcoming four years running (generators/demo.py)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from tests.browser import steps
 from tests.conftest import HOSTILE_TAG
 from tools import serve
 from tools.screenshots import page_paths
-from ui import fmt
+from vocab import fmt
 from ui import shortcomings_view as sv
 
 pytestmark = pytest.mark.skipif(serve.chromium() is None,

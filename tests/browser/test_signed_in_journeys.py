@@ -1,6 +1,6 @@
 """Journeys of signed-in accounts, in a real chromium over the app served on 127.0.0.1 (tools/serve.py), on a copy of
 the hand-counted province (tests/standing_committee_data.py), with an accounts file made as the README says
-(etl/accounts.py — what `python -m etl account add` writes).
+(operations/accounts.py — what `python -m etl account add` writes).
 
 - The data operator signs in, uploads a file with errors and reads the error table, uploads the corrected file, loads
   it, sees the new year's numbers in the overview, undoes the load and sees them gone. (tests/browser/
@@ -18,7 +18,8 @@ import shutil
 
 import pytest
 
-from etl import accounts, warehouse
+from etl import warehouse
+from operations import accounts
 from queries import runner
 from tests.browser import steps
 from tests.standing_committee_data import EXPECTED, MEMBERS

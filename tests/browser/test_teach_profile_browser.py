@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner, scope
 from tests.browser import steps
 from tests.etl import province_sheets as ps

@@ -1,25 +1,19 @@
 """Names a clerk teaches (etl/aliases.py, table unit_aliases): a summary sheet with a name that matches no unit, or two
 units, is rejected with the candidates; once the clerk remembers which unit the name means, the same file loads and
-every number is checked through the `distribution` query. Both loaders (the fast one forced by KIEMDIEM_FAST_LOAD)."""
+every number is checked through the `distribution` query."""
 from __future__ import annotations
 
 import pytest
 
 from etl import aliases, unit_names
-from etl.loader import load_files
+from operations.load import load_files
 from tests.etl import summary_sheets as ss
 from tests.etl.test_loader import accounted, q
 from tests.etl.test_summary_sheets import distribution
 
 
-@pytest.fixture(params=["row", "fast"])
-def path(request, monkeypatch):
-    monkeypatch.setenv("KIEMDIEM_FAST_LOAD", "1" if request.param == "fast" else "0")
-    return request.param
-
-
 @pytest.fixture
-def kho(tmp_path, path):
+def kho(tmp_path):
     db = tmp_path / "kho.duckdb"
     res = load_files(ss.catalogue_files(tmp_path), db)
     assert res.exit_code == 0, [r.message() for r in res.rejects]
@@ -32,11 +26,6 @@ def sheet_with_odd_names(year: int = 2024) -> ss.Sheet:
         ss.Unit("ĐB Cơ quan Huyện Hòa Bình", 58, 55, [10, 38, 6, 1]),       # "ủy" left out: no unit of that name
         ss.Unit("Đảng bộ thị trấn Hòa Bình", "2.310", "2.208", [400, "1.700", 100, 8]),
     ])
-
-
-def test_fast_path_is_the_one_forced(kho, path, tmp_path):
-    from etl import fastload
-    assert fastload.wanted([ss.write(tmp_path / "x.xlsx", sheet_with_odd_names())], None) == (path == "fast")
 
 
 def test_unknown_and_ambiguous_names_load_once_the_clerk_picks_the_unit(tmp_path, kho):

@@ -1,7 +1,10 @@
 """The "tiêu biểu" mark a collective rating's file carries (issue 23, item 5): a commendation, not a level (domain.md
-§4). "Trong sạch vững mạnh tiêu biểu" loads as level 1 with collective_ratings.exemplary = true, through the row
-loader and the fast loader alike; the template's column "Tiêu biểu" says it too; the mark survives loading the file
-again, a corrected file, and a warehouse made before the column existed. A member's label keeps its level only."""
+§4). "Trong sạch vững mạnh tiêu biểu" loads as level 1 with collective_ratings.exemplary = true, from a CSV file and
+from a workbook alike; the template's column "Tiêu biểu" says it too; the mark survives loading the file
+again, a corrected file, and a warehouse made before the column existed. A member's label keeps its level only.
+
+The one loader checks a template-shaped CSV column-wise in SQL and a workbook's sheet in pandas (etl/validate.py):
+every test of a file's marks runs on the same rows written as CSV and as XLSX."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +13,8 @@ import duckdb
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
-from tests.conftest import UNITS_HEADER, write_csv
+from operations.load import load_files
+from tests.conftest import UNITS_HEADER, write_table
 
 UNITS = [["P", "Đảng bộ thử P", "Đảng bộ cơ sở", "Xã, thị trấn", "", "", ""],
          *[[f"P-C{i}", f"Chi bộ thử P số {i}", "Chi bộ trực thuộc", "Thôn, tổ dân phố", "P", "", ""]
@@ -41,61 +44,79 @@ def marks(db: Path):
     return q(db, "SELECT unit_code, level, exemplary FROM collective_ratings ORDER BY unit_code")
 
 
-@pytest.fixture
-def files(tmp_path):
-    units = write_csv(tmp_path / "don_vi.csv", [UNITS_HEADER, *UNITS])
-    ratings = write_csv(tmp_path / "tap_the_2017.csv", [HEADER, *ROWS])
+FORMATS = ["csv", "xlsx"]
+
+
+@pytest.fixture(params=FORMATS)
+def fmt(request) -> str:
+    """The format every file of the test is written in: CSV (checked in SQL) or XLSX (checked in pandas)."""
+    return request.param
+
+
+def write_files(d: Path, fmt: str):
+    units = write_table(d / "don_vi", [UNITS_HEADER, *UNITS], fmt)
+    ratings = write_table(d / "tap_the_2017", [HEADER, *ROWS], fmt)
     return units, ratings
 
 
-@pytest.mark.parametrize("fast", [False, True], ids=["row", "fast"])
-def test_a_label_marked_tieu_bieu_loads_level_1_and_exemplary(tmp_path, files, fast):
-    res = load_files(list(files), tmp_path / "kho.duckdb", fast=fast)
+@pytest.fixture
+def files(tmp_path, fmt):
+    return write_files(tmp_path, fmt)
+
+
+def test_a_label_marked_tieu_bieu_loads_level_1_and_exemplary(tmp_path, files):
+    res = load_files(list(files), tmp_path / "kho.duckdb")
     assert res.exit_code == 0, [r.message() for r in res.rejects]
     assert marks(tmp_path / "kho.duckdb") == EXPECTED
     assert q(tmp_path / "kho.duckdb", "SELECT label_raw FROM collective_ratings WHERE unit_code = 'P-C1'") == \
         [("Trong sạch vững mạnh tiêu biểu",)]
 
 
-@pytest.mark.parametrize("fast", [False, True], ids=["row", "fast"])
-def test_a_label_marked_and_a_column_saying_no_is_refused_by_both_loaders(tmp_path, files, fast):
+def test_a_label_marked_and_a_column_saying_no_is_refused_in_either_format(tmp_path, files, fmt):
     units, _ = files
-    bad = write_csv(tmp_path / "tap_the_sai.csv", [HEADER, ["2017", "P-C1", "Chi bộ", "TSVM tiêu biểu", "Không"],
-                                                   ["2017", "P-C2", "Chi bộ", "TSVM", "có lẽ"]])
-    res = load_files([units, bad], tmp_path / "kho.duckdb", fast=fast)
+    bad = write_table(tmp_path / "tap_the_sai", [HEADER, ["2017", "P-C1", "Chi bộ", "TSVM tiêu biểu", "Không"],
+                                                 ["2017", "P-C2", "Chi bộ", "TSVM", "có lẽ"]], fmt)
+    res = load_files([units, bad], tmp_path / "kho.duckdb")
     assert [(r.row, r.column, r.value) for r in res.rejects] == [(2, "Tiêu biểu", "Không"), (3, "Tiêu biểu", "có lẽ")]
     assert "tiêu biểu" in res.rejects[0].reason
     assert marks(tmp_path / "kho.duckdb") == []
 
 
-def test_both_loaders_store_the_same_marks(tmp_path, files):
+def test_both_formats_store_the_same_marks_and_refuse_the_same_rows(tmp_path):
     got = {}
-    for fast in (False, True):
-        db = tmp_path / f"kho_{fast}.duckdb"
-        load_files(list(files), db, fast=fast)
-        got[fast] = marks(db)
-    assert got[False] == got[True] == EXPECTED
+    for fmt in FORMATS:
+        d = tmp_path / fmt
+        d.mkdir()
+        db = d / "kho.duckdb"
+        units, ratings = write_files(d, fmt)
+        bad = write_table(d / "tap_the_sai", [HEADER, ["2018", "P-C1", "Chi bộ", "TSVM tiêu biểu", "Không"],
+                                              ["2018", "P-C2", "Chi bộ", "TSVM tiêu biểu", ""]], fmt)
+        res = load_files([units, ratings, bad], db)
+        got[fmt] = (marks(db), q(db, "SELECT * EXCLUDE (load_id, source_sheet) FROM collective_ratings ORDER BY ALL"),
+                    [(r.row, r.column, r.value, r.reason, r.raw) for r in res.rejects])
+    assert got["csv"] == got["xlsx"]
+    assert sorted(got["csv"][0]) == sorted(EXPECTED + [("P-C2", 1, True)])       # (2018: P-C2 alone)
+    assert [r[:3] for r in got["csv"][2]] == [(2, "Tiêu biểu", "Không")]
 
 
-@pytest.mark.parametrize("fast", [False, True], ids=["row", "fast"])
-def test_the_mark_survives_a_reload_and_a_correction(tmp_path, files, fast):
+def test_the_mark_survives_a_reload_and_a_correction(tmp_path, files, fmt):
     units, ratings = files
     db = tmp_path / "kho.duckdb"
-    load_files([units, ratings], db, fast=fast)
-    again = load_files([ratings], db, fast=fast)                  # the same file again: nothing changes
+    load_files([units, ratings], db)
+    again = load_files([ratings], db)                  # the same file again: nothing changes
     assert again.files[0].unchanged_load and marks(db) == EXPECTED
     # a corrected file (same name): P-C5 now marked, P-C1 no longer — the marks follow the file
     fixed = [list(r) for r in ROWS]
     fixed[0][3], fixed[4][3] = "Trong sạch vững mạnh", "Trong sạch vững mạnh tiêu biểu"
-    write_csv(ratings, [HEADER, *fixed])
-    res = load_files([ratings], db, fast=fast)
+    assert write_table(ratings.with_suffix(""), [HEADER, *fixed], fmt) == ratings
+    res = load_files([ratings], db)
     assert res.exit_code == 0 and res.files[0].replaced
     assert dict((u, e) for u, _, e in marks(db)) == {"P-C1": None, "P-C2": True, "P-C3": True, "P-C4": False,
                                                      "P-C5": True, "P-C6": None}
     # another file giving only a different mark for the same chi bộ is a conflict, not a silent change
-    other = write_csv(tmp_path / "tap_the_khac.csv", [HEADER, *fixed[:4], ["2017", "P-C5", "Chi bộ", "TSVM", "Không"],
-                                                      fixed[5]])
-    res = load_files([other], db, fast=fast)
+    other = write_table(tmp_path / "tap_the_khac", [HEADER, *fixed[:4], ["2017", "P-C5", "Chi bộ", "TSVM", "Không"],
+                                                    fixed[5]], fmt)
+    res = load_files([other], db)
     assert any(r.row == 6 and "kho đã có số liệu khác" in r.reason for r in res.rejects)
     assert dict((u, e) for u, _, e in marks(db))["P-C5"] is True
 
@@ -116,11 +137,11 @@ def test_a_warehouse_made_before_the_column_gets_the_marks_back_from_its_labels(
                          ("P-C5", 1, None), ("P-C6", 2, None)]
 
 
-def test_a_members_label_marked_tieu_bieu_keeps_its_level_only(tmp_path, files):
+def test_a_members_label_marked_tieu_bieu_keeps_its_level_only(tmp_path, files, fmt):
     units, _ = files
-    members = write_csv(tmp_path / "dang_vien.csv", [
+    members = write_table(tmp_path / "dang_vien", [
         ["Năm", "Mã đảng viên", "Mã chi bộ", "Xếp loại"],
-        ["2017", "DV1", "P-C1", "Đủ tư cách, hoàn thành xuất sắc nhiệm vụ tiêu biểu"]])
+        ["2017", "DV1", "P-C1", "Đủ tư cách, hoàn thành xuất sắc nhiệm vụ tiêu biểu"]], fmt)
     db = tmp_path / "kho.duckdb"
     res = load_files([units, members], db)
     assert res.exit_code == 0

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import audit, filecheck, uploads
-from etl.loader import load_files
+from etl import filecheck, uploads
+from operations import audit
+from operations.load import load_files
 from queries import runner, scope
 from reports import exports
 from tests.conftest import ROOT, UNITS_HEADER, write_csv
@@ -208,7 +209,7 @@ st.text(str(len(make())))
 
 
 def test_accounts_store_salted_hashes_only(tmp_path):
-    from etl import accounts
+    from operations import accounts
     path = tmp_path / "tk.toml"
     accounts.add("nguyenvana", "uy_ban_kiem_tra", password="mot-mat-khau-dai", name="Nguyễn Văn A", path=path)
     accounts.add("nguyenvanb", "uy_ban_kiem_tra", password="mot-mat-khau-dai", path=path)

@@ -11,8 +11,9 @@ import sys
 import openpyxl
 import pytest
 
-from etl import backup, filecheck, isolated_read, readers, warehouse
-from etl.loader import load_files
+from etl import filecheck, isolated_read, readers, warehouse
+from operations import backup
+from operations.load import load_files
 from tests.conftest import ROOT, UNITS, UNITS_HEADER, write_csv
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from etl import loader, warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner
 from tests.conftest import ROOT, SAMPLE_004, UNITS, UNITS_HEADER, write_csv, write_xlsx
 
@@ -302,20 +302,27 @@ def test_a_crash_mid_write_leaves_the_warehouse_as_it_was(tmp_path, db, units_fi
     assert not list(db.parent.glob(".*.tmp*"))      # no leftover private copy
 
 
-@pytest.mark.parametrize("where", ["shortcomings", "audits"])
+@pytest.mark.parametrize("where", ["shortcomings", "quota_audit"])
 def test_a_failure_while_the_derived_tables_are_built_leaves_the_warehouse_as_it_was(tmp_path, db, units_file,
                                                                                        monkeypatch, where):
-    """The loaded rows are committed to the private copy and the shortcomings are computed on a second connection
-    beside the audits (etl/beside.py): an error in either still publishes nothing."""
-    from analysis import shortcomings
-    from etl import precompute
+    """The loaded rows are committed to the private copy and the derived tables built on it (derive.build, passed by
+    operations/load.py), the shortcomings on a second connection beside the audits (derive/beside.py): an error in
+    either still publishes nothing."""
+    import dataclasses
+
+    import derive
+    from derive.steps import STEPS
     load_files([units_file], db)
     before = table_digest(db)
     f = write_csv(tmp_path / "dv.csv", [MEMBER_HEADER[:5], [2022, "DV1", "A", "CB1", "HTT"]])
 
     def fail(*args, **kwargs):
         raise RuntimeError(f"hỏng ở {where}")
-    monkeypatch.setattr(shortcomings if where == "shortcomings" else precompute, "rebuild", fail)
+    steps = tuple(dataclasses.replace(s, run=fail) if s.name == where else s for s in STEPS)
+    assert steps != STEPS                                       # the step exists…
+    assert {s.name: s.beside for s in STEPS}[where] == (where == "shortcomings")    # …beside the others or not
+    build = derive.build
+    monkeypatch.setattr(derive, "build", lambda con, committed=False: build(con, committed, steps=steps))
     with pytest.raises(RuntimeError, match=f"hỏng ở {where}"):
         load_files([f], db)
     assert table_digest(db) == before

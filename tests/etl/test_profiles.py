@@ -7,8 +7,9 @@ import shutil
 import pytest
 
 from etl import profiles, unit_names
-from etl.loader import load_files
-from etl.readers import FileError, Sheet, read_blocks
+from etl.blocks import Sheet
+from operations.load import load_files
+from etl.readers import FileError, read_blocks
 from etl.validate import Registry
 from tests.conftest import write_xlsx
 from tests.etl import summary_sheets as ss

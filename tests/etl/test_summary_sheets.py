@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner
 from tests.conftest import ROOT, write_xlsx
 from tests.etl import summary_sheets as ss

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
-from etl.undo import undo_load
+from operations.load import load_files
+from operations.undo import undo_load
 from queries import runner
 from tests.conftest import ROOT
 from tests.etl import summary_sheets as ss
@@ -202,14 +202,6 @@ def test_a_different_file_with_other_numbers_is_a_conflict(tmp_path, kho):
     assert res.exit_code == 1 and len(res.rejects) == 11
     assert all("kho đã có số liệu khác" in r.reason and "subject=tccsd" in r.reason for r in res.rejects)
     assert by_type(kho, "H1", "tccsd")["xa"] == (5, 8, 2, 0, 15, 0, 1)
-
-
-def test_the_fast_loader_writes_the_same_rows(tmp_path, kho):
-    f = tf.write(tmp_path / "bieu_7a.xlsx", tf.form_7a())
-    res = load_files([f], kho, fast=True)
-    assert res.exit_code == 0, [r.message() for r in res.rejects]
-    assert by_type(kho, "H1", "chi_bo") == tf.expected_org(tf.CHI_BO_2016)[1]
-    assert distribution(kho, "H1")[("tccsd", 2016)] == (20, 22, 7, 1, 50, 2)
 
 
 def test_year_from_the_command_line_when_the_title_has_none(tmp_path, kho):

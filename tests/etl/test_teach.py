@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from etl import profiles, teach
-from etl.loader import load_files
+from operations.load import load_files
 from etl.readers import FileError, read_blocks, read_sheets
 from tests.etl import province_sheets as ps
 from tests.etl import summary_sheets as ss

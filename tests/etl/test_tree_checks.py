@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.loader import load_files
+from operations.load import load_files
 from tests.conftest import UNITS_HEADER, write_csv
 
 LINEAGE = ["Năm", "Mã đơn vị cũ", "Mã đơn vị mới", "Hình thức"]

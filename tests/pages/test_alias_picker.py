@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from etl import audit
-from etl.loader import load_files
+from operations import audit
+from operations.load import load_files
 from queries import runner, scope
 from tests.etl import summary_sheets as ss
 from ui.downloads import XLSX

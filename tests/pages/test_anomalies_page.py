@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import inspection
-from etl.loader import load_files
+from operations.load import load_files
 from etl.normalize import search_key
 from queries import composite
 from tests.conftest import ROOT, UNITS_HEADER, write_csv
@@ -41,7 +41,7 @@ def harness(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    from etl import demo
+    from generators import demo
     d = tmp_path_factory.mktemp("demo")
     demo.build(d / "kho.duckdb", d, scale="small", anomalies=True)
     return d / "kho.duckdb"

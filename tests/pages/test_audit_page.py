@@ -2,7 +2,7 @@
 it says so and lists every problem."""
 from __future__ import annotations
 
-from etl import audit
+from operations import audit
 
 
 def test_the_page_reports_a_cut_log(open_app, sc_db, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from reports import access_log
 from reports import commendations as cm
 from tests.conftest import UNITS_HEADER, write_csv

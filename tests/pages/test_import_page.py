@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from etl import audit
+from operations import audit
 from queries import runner, scope
 
 HEADER = ("Năm,Mã đơn vị,Đối tượng,Hoàn thành xuất sắc nhiệm vụ,Hoàn thành tốt nhiệm vụ,Hoàn thành nhiệm vụ,"
@@ -157,8 +157,8 @@ def test_rejected_member_rows_show_no_names_to_roles_that_may_not_read_them(kho,
 
     from streamlit.testing.v1 import AppTest
 
-    from etl import accounts
-    from etl.loader import load_files
+    from operations import accounts
+    from operations.load import load_files
     from tests.conftest import ROOT, write_csv
     from tests.pages.media import Downloads
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import HOSTILE_FILE_TAG, HOSTILE_TAG, ROOT
 from tests.pages.test_every_page import PAGE_FILES
-from ui import fmt
+from vocab import fmt
 from ui import shortcomings_view as sv
 
 # The tags as they read once escaped (a name ends before its tag, so the tag is escaped as the rest of a name).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.pages.conftest import figures
 from tests.standing_committee_data import EXPECTED
-from ui.style import LEVEL_COLORS
+from vocab.style import LEVEL_COLORS
 
 
 def by_name(fig: dict) -> dict[str, dict]:

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from reports import exports
 from tests.conftest import UNITS_HEADER, write_csv
 from tests.pages.conftest import texts

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner, scope
 from tests.etl import province_sheets as ps
 from tests.etl import summary_sheets as ss

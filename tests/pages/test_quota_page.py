@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from etl.loader import load_files
+from operations.load import load_files
 from tests.conftest import UNITS_HEADER, write_csv
 from tests.pages.conftest import figures, texts
 

@@ -118,7 +118,7 @@ def test_a_signed_in_user_gets_the_pdf_too(module_mp, downloads, seed004_db, tmp
     connection of the user who drew the page (scope included), not look the user up again."""
     import time
 
-    from etl import accounts
+    from operations import accounts
     book = tmp_path / "accounts.toml"
     accounts.add("btv", "ban_thuong_vu", password="mat-khau-dai-du-10", name="Ban Thường vụ", path=book)
     with pytest.MonkeyPatch.context() as mp:
@@ -147,7 +147,7 @@ def test_a_workbook_made_for_one_role_is_never_served_to_another(module_mp, down
     member-level rows, asking for the same file next must get its own — without them."""
     import time
 
-    from etl import accounts
+    from operations import accounts
     from queries import scope
     book = tmp_path / "accounts.toml"
     accounts.add("ubkt", "uy_ban_kiem_tra", password="mat-khau-dai-du-10", name="UBKT", path=book)

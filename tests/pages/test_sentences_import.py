@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from etl import audit
+from operations import audit
 from queries import runner, scope
 
 PARAGRAPH = ("Năm 2021, toàn Đảng bộ tỉnh có 79 tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, trong đó 16 hoàn "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from tests.etl import summary_sheets as ss
 from tests.etl import tctw_forms as tf
 

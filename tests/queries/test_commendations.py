@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner
 from tests.conftest import UNITS_HEADER, write_csv
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner
 from tests.conftest import SAMPLE_004, UNITS_HEADER, write_csv
 
@@ -216,7 +216,7 @@ def test_a_decision_of_the_competent_level_allows_up_to_25_percent(tmp_path, db,
     level may allow up to 25% for an organization with outstanding results. A recorded decision (who, when, which
     group, year, subject, document number, share) stops the flag: the row shows the decision instead; it never allows
     more than the rule's ceiling, survives reloads, and the precomputed audit and findings honour it."""
-    from etl import quota_decisions as qd
+    from operations import quota_decisions as qd
     monkeypatch.setenv("KIEMDIEM_AUDIT", str(tmp_path / "audit" / "audit.jsonl"))
     rows = [MEMBERS, *members(2025, "C2", 11, 50), *members(2025, "C3", 13, 50)]
     load_files([tree, write_csv(tmp_path / "m.csv", rows)], db)

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from etl import demo, warehouse
+from etl import warehouse
+from generators import demo
 from queries import runner
 
 PLANTED_STATUS = {"member_quota_exceeded": "vuot", "member_quota_needs_exception": "can_quyet_dinh"}

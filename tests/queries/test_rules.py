@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from etl.validate import member_key
 from queries import composite, runner
 from tests.conftest import UNITS_HEADER, write_csv
@@ -480,7 +480,7 @@ def test_regime_years_come_from_the_header(warehouses):
 
 # ───────────── the demo: every planted anomaly is found by its rule; a clean demo breaks no rule ─────────────
 
-PLANTED_RULE = {   # kind in etl/demo.py's planted.json → (rule meant to find it, what identifies the finding)
+PLANTED_RULE = {   # kind in generators/demo.py's planted.json → (rule meant to find it, what identifies the finding)
     "exempt_member_rated": ("dv_xep_loai_khi_khong_thuoc_dien", "member"),
     "chi_bo_htxs_with_khtnv_member": ("to_chuc_chi_bo_thieu_ty_le_dang_vien", "unit"),
     "disciplined_member_not_khtnv": ("dv_ky_luat_xep_tren_khtnv", "member"),
@@ -500,7 +500,7 @@ PROVINCE = "TU-MS"
 def demos(tmp_path_factory):
     import json
 
-    from etl import demo
+    from generators import demo
     out = {}
     for anomalies in (True, False):
         d = tmp_path_factory.mktemp(f"demo_{anomalies}")

@@ -1,5 +1,5 @@
 """Issue 23, "Rules that are wrong or too strong": each test quotes the regulation's wording it checks and builds the
-smallest warehouse that shows the defect, from real csv/xlsx files through the users' loader (etl.loader.load_files).
+smallest warehouse that shows the defect, from real csv/xlsx files through the users' loader (operations.load.load_files).
 
 Sources of the wording: 124-QĐ/TW (4/10/2023) Điều 12 khoản 4 as quoted by xaydungchinhsach.chinhphu.vn and
 thuvienphapluat.vn; 21-HD/BTCTW (18/10/2019) and 16-HD/BTCTW (24/9/2018) as quoted by thuvienphapluat.vn; the 2017
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from etl.validate import member_key
 from queries import runner
 from tests.conftest import UNITS_HEADER, write_csv, write_xlsx

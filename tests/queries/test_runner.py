@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
-from queries import cli, composite, runner
+from operations.load import load_files
+from queries import composite, runner
+from commands import queries_cli as cli
 from tests.conftest import UNITS_HEADER, write_csv
 
 RULE = """-- rule: thu_nghiem

@@ -1,7 +1,7 @@
 """queries/scope.py, the loads' rejected rows: a reader who may read them but not members' names (the admin, the data
 operator) gets a rejected member row without the person — the member's code and name, discipline, every column outside
-the members' template — from both loaders (the row path and etl/fastload.py); the rows of other files as stored; a
-reader with every right, the whole line."""
+the members' template — whether the members' file was a CSV (checked in SQL) or a workbook (checked in pandas); the
+rows of other files as stored; a reader with every right, the whole line."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from etl.loader import load_files
+from operations.load import load_files
 from queries import runner, scope
-from tests.conftest import write_csv
+from tests.conftest import write_table
 from tests.pages.test_import_page import CORRECTED, MEMBERS_FILE, PERSONAL
 
 ADMIN = scope.Restriction(names=False)                          # quan_tri: member-level rows, no names
@@ -19,14 +19,14 @@ OPERATOR = scope.Restriction(individual=False, names=False)     # nhap_lieu
 KEPT = {"Năm", "Mã chi bộ", "Xếp loại"}
 
 
-@pytest.mark.parametrize("fast", [False, True], ids=["row_path", "fastload"])
-def test_rejected_member_rows_lose_the_person_for_readers_without_names(sc_db, tmp_path, fast):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_rejected_member_rows_lose_the_person_for_readers_without_names(sc_db, tmp_path, fmt):
     db = tmp_path / "kho.duckdb"
     shutil.copy(sc_db, db)
-    members = load_files([write_csv(tmp_path / "xep_loai_dang_vien.csv", MEMBERS_FILE)], db, replace=True, fast=fast)
+    members = load_files([write_table(tmp_path / "xep_loai_dang_vien", MEMBERS_FILE, fmt)], db, replace=True)
     counts = tmp_path / "so_luong_2021.csv"
     counts.write_text(CORRECTED + "2021,KHONG-CO,Đảng viên,1,2,3,0,6\n", encoding="utf-8")
-    other = load_files([counts], db, fast=fast)
+    other = load_files([counts], db)
     lid, oid = members.files[0].load_id, other.files[0].load_id
     full = scope.connect(db)
     whole = runner.run(full, "load_rejects", {"load": lid})

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from reports import official_tables
 from tests.conftest import SAMPLE_004
 

@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from etl import warehouse
-from etl.loader import load_files
+from operations.load import load_files
 from reports import summary_pdf
 from tests.conftest import SAMPLE_004
 

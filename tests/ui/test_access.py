@@ -9,7 +9,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import accounts, audit
+from operations import accounts, audit
 from queries import runner, scope
 from tests.conftest import ROOT
 from ui import state

@@ -20,7 +20,7 @@ import pytest
 from streamlit.runtime import context as st_context
 from streamlit.testing.v1 import AppTest
 
-from etl import accounts, audit
+from operations import accounts, audit
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-dai-du-10"

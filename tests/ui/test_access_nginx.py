@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from etl import accounts, audit
+from operations import accounts, audit
 from tools import serve
 
 SECRET = "9b1e6f0c2d4a48e7b3c5d7f9a1b3c5d7e9f1a3b5"

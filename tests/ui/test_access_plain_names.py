@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from etl import accounts
+from operations import accounts
 from tests.conftest import HOSTILE_TAG, ROOT
 
 

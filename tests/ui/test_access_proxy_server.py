@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from etl import accounts, audit
+from operations import accounts, audit
 from tools import serve
 
 SECRET = "3f9c1d7e0b5a48c2a6e1f0d9b8c7a6e5d4c3b2a1"

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ui import charts, html, shares
-from ui.style import LEVEL_CODES, LEVEL_COLORS, LEVEL_NAMES
+from vocab.style import LEVEL_CODES, LEVEL_COLORS, LEVEL_NAMES
 
 # seed 004, members (Huyện ủy Bảo Lâm); 2019 is missing (rejected at load: its levels do not add up to its total)
 SEED = pd.DataFrame({

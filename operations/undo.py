@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+import derive
 from etl import warehouse
 
 # Every table whose rows carry the load that wrote them (derived tables are rebuilt by warehouse.writing).
@@ -117,7 +118,7 @@ def undo_load(load_id: int, db: str | Path | None = None, *, by: str | None = No
             con.close()
         return result
     try:
-        with warehouse.writing(path) as con:
+        with warehouse.writing(path, derive=derive.build) as con:
             _plan(con, result)
             if result.warnings and not force:
                 raise _Refused("Chưa hủy: " + "; ".join(result.warnings) + ". Xác nhận để hủy vẫn tiếp tục.")

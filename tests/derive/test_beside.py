@@ -1,4 +1,4 @@
-"""etl/beside.py: work on a second connection in a thread, beside the caller's statements."""
+"""derive/beside.py: work on a second connection in a thread, beside the caller's statements."""
 from __future__ import annotations
 
 import threading
@@ -6,7 +6,7 @@ import threading
 import duckdb
 import pytest
 
-from etl.beside import Stopped, beside
+from derive.beside import Stopped, beside
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_when_the_caller_fails_the_work_stops_and_its_rows_are_rolled_back(con):
         try:
             while True:     # as long as the caller runs: each statement checks whether it gave up
                 c.execute("SELECT 1").fetchall()
-        except Stopped:
+        except (Stopped, duckdb.InterruptException):   # stopped between statements, or interrupted inside one
             results.append("stopped")
             raise
 

@@ -8,26 +8,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from etl import warehouse
-from etl.loader import LoadResult, load_files
+import derive
+from derive import audits
+from commands.progress import Progress
+from etl import profiles, warehouse
+from generators import demo, national
+from etl.load_result import LoadResult
+from operations import accounts, audit, backup, undo
+from operations import quota_decisions as qd
+from operations.load import load_files
 
 
-class _Progress:
-    """A one-line progress bar on stderr (only when stderr is a terminal, so logs stay clean)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, msg: str, frac: float) -> None:
-        if not self.tty:
-            return
-        width = 30
-        done = int(width * frac)
-        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {int(frac * 100):3d}% {msg[:50]:<50}")
-        if frac >= 1:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def fmt(n: int) -> str:
@@ -69,7 +62,7 @@ def print_result(res: LoadResult, *, checking: bool, out=sys.stdout, max_rejects
 def cmd_load(args, checking: bool) -> int:
     t0 = time.perf_counter()
     res = load_files(args.files, args.db, unit=args.unit, subject=args.subject, replace=getattr(args, "replace", False),
-                     dry_run=checking, progress=_Progress(), year=args.year)
+                     dry_run=checking, progress=Progress(), year=args.year)
     print_result(res, checking=checking)
     print(f"Thời gian: {time.perf_counter() - t0:.1f} giây")
     return res.exit_code
@@ -77,7 +70,6 @@ def cmd_load(args, checking: bool) -> int:
 
 def cmd_profiles(args) -> int:
     """The form profiles the loader knows (data/profiles): name, what form, which file."""
-    from etl import profiles
     try:
         found = profiles.load_all()
     except profiles.ProfileError as exc:
@@ -95,24 +87,44 @@ def cmd_profiles(args) -> int:
 def cmd_rebuild(args) -> int:
     """Recompute every derived table and stored audit (after editing a threshold or a rule file, or a warehouse made
     by an earlier version); --if-stale: only when the stored findings no longer match the rule files."""
-    from etl import precompute
     db = warehouse.db_path(args.db)
     if not db.exists():
         print(f"Chưa có kho dữ liệu {db}: không có gì để tính lại.")
         return 0 if args.if_stale else 2
-    if args.if_stale and not precompute.stale(db):
+    if args.if_stale and not audits.stale(db):
         return 0
     t0 = time.perf_counter()
     print("Tính lại các bảng tổng hợp, kiểm tra tỷ lệ và các phát hiện của danh mục kiểm tra…")
-    with warehouse.writing(db):
+    with warehouse.writing(db, derive=derive.build):
         pass                       # a write without a load hint recomputes everything
     print(f"Xong ({time.perf_counter() - t0:.1f} giây) — kho: {db}")
     return 0
 
 
 def cmd_demo(args) -> int:
-    from etl import demo
-    return demo.main(args)
+    """`python -m etl demo`: args has db, out, no_anomalies, scale, if_missing."""
+    db_file = warehouse.db_path(getattr(args, "db", None))
+    if getattr(args, "if_missing", False) and db_file.exists():
+        print(f"Kho dữ liệu đã có tại {db_file} — không tạo dữ liệu minh họa.")
+        return 0
+    scale = getattr(args, "scale", None) or "district"
+    try:
+        if scale == "national":        # the country at full size, as Parquet files (generators/national.py)
+            return national.build(db_file, getattr(args, "out", None))
+        out = Path(getattr(args, "out", None) or demo.DEFAULT_OUT)
+        return demo.build(db_file, out, scale=scale, anomalies=not getattr(args, "no_anomalies", False))
+    except KeyboardInterrupt:
+        print("\nĐã dừng theo yêu cầu — kho dữ liệu giữ nguyên như trước lần nạp dở dang.")
+        return 130
+    except warehouse.WarehouseBusy as exc:
+        print(f"Không tạo được dữ liệu minh họa: {exc}")
+        return 2
+    except OSError as exc:
+        print(f"Không ghi được tệp: {exc}")
+        return 2
+    except Exception as exc:  # the last line of defence: a message, not a traceback
+        print(f"Lỗi không mong đợi khi tạo dữ liệu minh họa: {type(exc).__name__}: {exc}")
+        return 2
 
 
 def cmd_loads(args) -> int:
@@ -148,12 +160,10 @@ def cmd_loads(args) -> int:
 
 
 def _who() -> str:
-    from etl import audit
     return audit.command_line_user()
 
 
 def cmd_undo(args) -> int:
-    from etl import audit, undo
     plan = undo.undo_load(args.load_id, args.db, dry_run=True)
     if plan.error:
         print(plan.error)
@@ -177,7 +187,6 @@ def cmd_undo(args) -> int:
 def cmd_account(args) -> int:
     import getpass
 
-    from etl import accounts, audit
 
     def password() -> str | None:
         if args.action not in ("add", "passwd") or getattr(args, "no_password", False):
@@ -235,14 +244,12 @@ def _check_unit(code: str) -> None:
     con = warehouse.connect_readonly(path)
     try:
         if not con.execute("SELECT 1 FROM units WHERE unit_code = ?", [code]).fetchall():
-            from etl.accounts import AccountError
-            raise AccountError(f"Không có đơn vị mã '{code}' trong kho {path}")
+            raise accounts.AccountError(f"Không có đơn vị mã '{code}' trong kho {path}")
     finally:
         con.close()
 
 
 def cmd_audit(args) -> int:
-    from etl import audit
     path = audit.audit_path()
     if args.verify:
         verdict = audit.verify()
@@ -266,9 +273,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_decision(args) -> int:
-    """Decisions of the competent level allowing a group more HTXS (366-QĐ/TW: up to 25% of HTT): etl/quota_decisions.py."""
-    from etl import audit
-    from etl import quota_decisions as qd
+    """Decisions of the competent level allowing a group more HTXS (366-QĐ/TW: up to 25% of HTT): operations/quota_decisions.py."""
     try:
         if args.action == "list":
             rows = qd.listing(warehouse.db_path(args.db), year=args.year, subject=args.subject)
@@ -308,7 +313,6 @@ def cmd_decision(args) -> int:
 def cmd_backup(args) -> int:
     import duckdb
 
-    from etl import backup
     try:
         if args.cmd == "restore":
             live = backup.restore(args.file, args.db, by=_who())

@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from etl import audit
-from etl.loader import load_files
+from operations import audit
+from operations.load import load_files
 from tests.conftest import ROOT, UNITS, UNITS_HEADER, write_csv
 
 MEMBERS = ["Năm", "Mã đảng viên", "Họ và tên", "Mã chi bộ", "Xếp loại"]

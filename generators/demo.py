@@ -32,7 +32,9 @@ from pathlib import Path
 from statistics import NormalDist
 from xml.sax.saxutils import escape as xml_escape
 
+from commands.progress import Progress
 from etl import warehouse
+from operations.load import load_files
 from etl.layouts import LAYOUTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1686,9 +1688,6 @@ def _fmt(n: int) -> str:
 def build(db, out_dir, *, scale: str = "district", anomalies: bool = True) -> int:
     """Generate, load the real seed-004 sample and the demo files, flag the warehouse as a demo, print a summary.
     Returns 0 when every generated row loaded, 1 otherwise."""
-    from etl.cli import _Progress
-    from etl.loader import load_files
-
     db_file = warehouse.db_path(db)
     out = Path(out_dir)
     t0 = time.perf_counter()
@@ -1702,7 +1701,7 @@ def build(db, out_dir, *, scale: str = "district", anomalies: bool = True) -> in
         print(f"  kho {db_file} đã có: nạp thêm vào kho này (tệp đã nạp trước đây được bỏ qua). Muốn tạo lại từ "
               "đầu thì xóa kho trước (make clean).")
     print(f"Nạp số liệu thật của báo cáo {SAMPLE_UNIT} (seed 004)…")
-    sample = load_files([SAMPLE_004], db_file, unit=SAMPLE_UNIT, progress=_Progress(),
+    sample = load_files([SAMPLE_004], db_file, unit=SAMPLE_UNIT, progress=Progress(),
                         note="Số liệu mẫu: báo cáo Huyện ủy Bảo Lâm 2018–2022")
     sf = sample.files[0]
     if sf.unchanged_load:
@@ -1718,7 +1717,7 @@ def build(db, out_dir, *, scale: str = "district", anomalies: bool = True) -> in
 
     print(f"Nạp {len(files)} tệp minh họa (một lần nạp)…")
     t1 = time.perf_counter()
-    res = load_files(files, db_file, progress=_Progress(), note=DEMO_NOTE)
+    res = load_files(files, db_file, progress=Progress(), note=DEMO_NOTE)
     t_load = time.perf_counter() - t1
     errors = [f for f in res.files if f.error]
     rejects = res.rejects
@@ -1728,7 +1727,7 @@ def build(db, out_dir, *, scale: str = "district", anomalies: bool = True) -> in
         print(f"  ! {_fmt(len(rejects))} dòng bị loại — bộ tạo dữ liệu hoặc bộ nạp có lỗi:")
         for r in rejects[:20]:
             print(f"    - {r.message()}")
-    with warehouse.writing(db_file) as con:
+    with warehouse.writing(db_file) as con:     # (only the label: nothing derived changes)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', ?)", [DEMO_NOTE])
     _summary(db_file, res, out, t_gen, t_load, time.perf_counter() - t0)
     return 0 if not rejects and not errors else 1
@@ -1760,30 +1759,3 @@ def _summary(db_file: Path, res, out: Path, t_gen: float, t_load: float, total: 
           + (f"; {unchanged} tệp đã nạp trước đây, không thay đổi" if unchanged else ""))
     print(f"  trường hợp bất thường cài sẵn: {len(planted)} (xem {out / 'planted.json'})")
     print(f"Thời gian: tạo {t_gen:.1f} giây, nạp {t_load:.1f} giây, tổng {total:.1f} giây")
-
-
-def main(args) -> int:
-    """`python -m etl demo`: args has db, out, no_anomalies, scale, if_missing."""
-    db_file = warehouse.db_path(getattr(args, "db", None))
-    if getattr(args, "if_missing", False) and db_file.exists():
-        print(f"Kho dữ liệu đã có tại {db_file} — không tạo dữ liệu minh họa.")
-        return 0
-    scale = getattr(args, "scale", None) or "district"
-    try:
-        if scale == "national":        # the country at full size, as Parquet files (etl/national.py)
-            from etl import national
-            return national.build(db_file, getattr(args, "out", None))
-        out = Path(getattr(args, "out", None) or DEFAULT_OUT)
-        return build(db_file, out, scale=scale, anomalies=not getattr(args, "no_anomalies", False))
-    except KeyboardInterrupt:
-        print("\nĐã dừng theo yêu cầu — kho dữ liệu giữ nguyên như trước lần nạp dở dang.")
-        return 130
-    except warehouse.WarehouseBusy as exc:
-        print(f"Không tạo được dữ liệu minh họa: {exc}")
-        return 2
-    except OSError as exc:
-        print(f"Không ghi được tệp: {exc}")
-        return 2
-    except Exception as exc:  # the last line of defence: a message, not a traceback
-        print(f"Lỗi không mong đợi khi tạo dữ liệu minh họa: {type(exc).__name__}: {exc}")
-        return 2

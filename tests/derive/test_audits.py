@@ -1,4 +1,4 @@
-"""Stored audits (etl/precompute.py): rebuilt by `python -m etl rebuild` when the rule files or thresholds change."""
+"""Stored audits (derive/audits.py): rebuilt by `python -m etl rebuild` when the rule files or thresholds change."""
 from __future__ import annotations
 
 import shutil
@@ -6,7 +6,8 @@ import shutil
 import duckdb
 import pandas as pd
 
-from etl import cli, precompute
+from derive import audits as precompute
+from commands import etl_cli as cli
 from queries import composite
 
 
@@ -97,7 +98,7 @@ def test_a_quota_audit_without_its_order_is_stale_and_rebuilt_in_order(demo_db, 
 def test_a_warehouse_without_the_newest_tables_is_stale_and_rebuild_adds_them(demo_db, tmp_path, capsys):
     """A warehouse made before unit_aliases and aggregate_counts_by_type existed: the import page's undo plan still
     works on it (a newer table holds no row of any load), it is stale, and `rebuild --if-stale` (make run) adds them."""
-    from etl import undo
+    from operations import undo
     db = tmp_path / "cu.duckdb"
     shutil.copy(demo_db, db)
     con = duckdb.connect(str(db))

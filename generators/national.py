@@ -22,7 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from etl import demo as d
+from commands.progress import Progress
+from etl import warehouse
+from generators import demo as d
+from operations.load import load_files
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "data" / "national"
@@ -514,10 +517,6 @@ def complete(folder: Path, years: list[int] | None = None) -> bool:
 
 def build(db, out_dir=None, *, scale: str = "national", log=print) -> int:
     """Generate the national files and load them through the loader, in one load. Returns 0 when every row loaded."""
-    from etl import warehouse
-    from etl.cli import _Progress
-    from etl.loader import load_files
-
     db_file = warehouse.db_path(db)
     out = Path(out_dir or DEFAULT_OUT)
     t0 = time.perf_counter()
@@ -532,7 +531,7 @@ def build(db, out_dir=None, *, scale: str = "national", log=print) -> int:
     log(f"  đã ghi {len(files)} tệp Parquet ({size / 2**20:,.0f} MB) trong {t_gen:.1f} giây")
     log(f"Nạp {len(files)} tệp qua bộ nạp (kiểm tra từng dòng, một lần nạp)…")
     t1 = time.perf_counter()
-    res = load_files(files, db_file, progress=_Progress(), note=NOTE)
+    res = load_files(files, db_file, progress=Progress(), note=NOTE)
     t_load = time.perf_counter() - t1
     rows = sum(f.rows_loaded for f in res.files)
     for f in res.files:
@@ -541,7 +540,7 @@ def build(db, out_dir=None, *, scale: str = "national", log=print) -> int:
     for r in res.rejects[:20]:
         log(f"  - {r.message()}")
     if res.written:
-        with warehouse.writing(db_file) as con:
+        with warehouse.writing(db_file) as con:     # (only the label: nothing derived changes)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', ?)", [NOTE])
     log(f"  nạp {rows:,} dòng, loại {len(res.rejects):,} trong {t_load:.1f} giây "
         f"({rows / max(t_load, 1e-9):,.0f} dòng/giây) — kho: {db_file}")

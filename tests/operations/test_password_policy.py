@@ -1,5 +1,5 @@
 """The password policy (security review, issue 25, item 9b): wherever a password is set — `account add` and
-`account passwd`, through etl/accounts.py or the command line — a guessable one is refused with a Vietnamese reason,
+`account passwd`, through operations/accounts.py or the command line — a guessable one is refused with a Vietnamese reason,
 and a long passphrase or a shorter mixed password is accepted."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from etl import accounts, cli
+from operations import accounts
+from commands import etl_cli as cli
 
 REFUSED = {   # password: a word the message must contain
     "aaaaaaaaaa": "ít nhất",                           # the review's example: 10 times the same letter

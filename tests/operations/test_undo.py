@@ -1,11 +1,11 @@
-"""Undo of a whole load (etl/undo.py, `python -m etl undo`), the account and backup commands."""
+"""Undo of a whole load (operations/undo.py, `python -m etl undo`), the account and backup commands."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from etl import accounts, undo
-from etl.loader import load_files
+from operations import accounts, undo
+from operations.load import load_files
 from queries import runner, scope
 from tests.conftest import ROOT, write_csv
 

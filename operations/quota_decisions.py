@@ -12,7 +12,7 @@ A decision is a write of the warehouse like a load (etl/warehouse.writing: a pri
 marks its year as changed (temp table derived_hint, as the fast loader does): the quota audit and the inspection
 findings of that year are recomputed before the new version is published. Decisions are never touched by a load, so
 they survive reloads. Every add and remove is logged in the audit log (etl/audit.record, action 'quyet_dinh_ty_le').
-Used by `python -m etl quyet-dinh add|list|remove` (etl/cli.py) and the quota page's form (ui/quota_decisions.py).
+Used by `python -m etl quyet-dinh add|list|remove` (commands/etl_cli.py) and the quota page's form (ui/quota_decisions.py).
 """
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+import derive
 from etl import warehouse
+from queries import runner
 
 
 class DecisionError(Exception):
@@ -47,14 +49,13 @@ def _clean(text) -> str:
 
 
 def _mark_year_changed(con, year: int) -> None:
-    """Recompute only this year's derived tables (etl/warehouse.rebuild_derived reads the hint)."""
+    """Recompute only this year's derived tables (derive.build reads the hint)."""
     con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, $y::INTEGER[] AS years",
                 {"y": [int(year)]})
 
 
 def target(con, year: int, subject: str, group: str) -> pd.DataFrame:
     """The audit rows a decision on `group` (group key, or the group's unit code or name) would name."""
-    from queries import runner
     return runner.run(con, "quota_decision_target", {"year": int(year), "subject": subject, "group": group})
 
 
@@ -73,7 +74,7 @@ def add(db, *, year: int, subject: str, group: str, ratio: float, document_no: s
         raise DecisionError(f"Tỷ lệ hoặc ngày không hợp lệ: {exc}") from None
     if ratio > 1:
         ratio = ratio / 100             # "25" means 25%
-    with warehouse.writing(db) as con:
+    with warehouse.writing(db, derive=derive.build) as con:
         rows = target(con, year, subject, group)
         if rows.empty:
             raise DecisionError(f"Không có nhóm '{group}' ({subject}, năm {year}) trong bảng kiểm tra tỷ lệ HTXS.")
@@ -98,7 +99,7 @@ def add(db, *, year: int, subject: str, group: str, ratio: float, document_no: s
 
 def remove(db, decision_id: int) -> Decision:
     """Delete a decision recorded by mistake (the audit log keeps that it existed)."""
-    with warehouse.writing(db) as con:
+    with warehouse.writing(db, derive=derive.build) as con:
         row = con.execute("SELECT decision_id, year, subject, group_key, unit_code, group_key, ratio, document_no, "
                           "decided_by, decided_on FROM quota_decisions WHERE decision_id = ?",
                           [int(decision_id)]).fetchall()
@@ -111,7 +112,6 @@ def remove(db, decision_id: int) -> Decision:
 
 def listing(db, year: int | None = None, subject: str | None = None) -> pd.DataFrame:
     """The recorded decisions (queries/quota_decisions.sql), newest first."""
-    from queries import runner
     con = warehouse.connect_readonly(db)
     try:
         return runner.run(con, "quota_decisions", {"year": year, "subject": subject})

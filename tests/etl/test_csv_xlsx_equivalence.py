@@ -1,55 +1,92 @@
-"""The loader's fast path (etl/fastload.py) gives exactly what the row path gives: the same rows in every table, the
-same rejects (file, row, column, value, reason, whole row), the same per-file results — on the demo files and on a
-set of dirty files written to hit every check, over several loads (conflicts, corrections, --replace, a file loaded
-again, a dry run)."""
+"""The one loader checks a template-shaped CSV or Parquet file column by column in SQL (etl/loader.py `_Check`) and a
+workbook's sheet row by row in pandas (etl/validate.check_block): the same table given as CSV (or Parquet) and as
+XLSX gives the same warehouse — the same rows in every table, the same rejects (row, column, value, reason, whole
+row), the same per-file results — on the demo files and on a set of dirty files written to hit every check, over
+several loads (conflicts, corrections, --replace, a file loaded again, a dry run).
+
+Each file is given twice under one stem: as CSV or Parquet (the CSV side, every template file of which DuckDB reads),
+and as a one-sheet workbook holding the same cells (the XLSX side: Parquet's numbers stay numbers, an empty cell
+stays empty; the text of a CSV stays text, or — "numbers" — a whole number becomes a number cell, as a clerk's Excel
+holds it). What may differ is only what names the file: its name's suffix, its sheet, its checksum.
+
+Two differences this comparison found are fixed and kept as tests below: a rejected empty cell is quoted '(trống)'
+from a workbook as from a CSV, and a level given as the number 2 in a workbook or the text 2 in a CSV loads alike.
+
+The derived tables' statements are compared with their plain versions at the end."""
 from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import random
+import re
 import shutil
 import unicodedata
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl import demo, fastload, precompute, warehouse
-from etl.loader import load_files
+import derive
+from derive import audits as precompute
+from etl import loader, phases, warehouse
+from etl.load_result import FileResult
 from etl.readers import read_sheets
+from generators import demo
+from operations.load import load_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TABLES = ["quota_audit", "inspection_findings", "member_streaks", "unit_tree", "unit_versions", "units", "unit_ancestors_by_year", "lineage_events", "member_ratings", "member_identities",
-          "collective_ratings", "aggregate_counts", "shortcomings", "review_suggestions", "record_counts",
+TABLES = ["quota_audit", "inspection_findings", "member_streaks", "unit_tree", "unit_versions", "units",
+          "unit_ancestors_by_year", "lineage_events", "member_ratings", "member_identities", "collective_ratings",
+          "aggregate_counts", "aggregate_counts_by_type", "shortcomings", "review_suggestions", "record_counts",
           "rejected_rows", "load_replacements", "shortcoming_items", "shortcoming_links"]
+NAMING = {"source_sheet", "sheet", "checksum", "file_path", "started_at", "finished_at"}   # what names the file
+SUFFIX = re.compile(r"\.(csv|parquet|xlsx)\b")
+
+
+def same_name(text):
+    """A file's name without its suffix (in a name, a message, a note): the two sides' names differ only there."""
+    return SUFFIX.sub("", text) if isinstance(text, str) else text
 
 
 def digest(db: Path) -> dict[str, str]:
+    """Every table's rows (every column but those that name the file; file names without their suffix)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        out = {t: hashlib.sha256(repr(sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))).encode())
-               .hexdigest() for t in TABLES}
-        out["loads"] = repr(sorted(con.execute("SELECT load_id, file_name, checksum, layouts, rows_read, rows_loaded, "
-                                               "rows_rejected, status, note FROM loads").fetchall()))
+        out = {}
+        for t in [*TABLES, "loads"]:
+            cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall() if r[0] not in NAMING]
+            assert cols, t
+            rows = con.execute("SELECT " + ", ".join(f'"{c}"' for c in cols) + f" FROM {t}").fetchall()
+            rows = [tuple(same_name(v) for v in r) for r in rows]
+            out[t] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest() if t != "loads" \
+                else repr(sorted(rows))
         return out
     finally:
         con.close()
 
 
+
 def outcome(res) -> list:
-    files = [(f.name, f.rows_read, f.rows_loaded, f.rows_rejected, f.error, f.unchanged_load, f.load_id,
-              sorted(f.replaced), f.notes, f.layouts, f.previous) for f in res.files]
-    rejects = [(r.file, r.sheet, r.row, r.column, r.value, r.reason, r.raw) for r in res.rejects]
+    files = [(same_name(f.name), f.rows_read, f.rows_loaded, f.rows_rejected, same_name(f.error), f.unchanged_load,
+              f.load_id, sorted(f.replaced), [same_name(n) for n in f.notes], f.layouts, f.previous)
+             for f in res.files]
+    rejects = [(same_name(r.file), r.row, r.column, r.value, same_name(r.reason), r.raw)
+               for r in res.rejects]
     return [res.written, res.exit_code, res.created_units, files, rejects]
 
 
 def read_csv(path: Path) -> list[list[str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.reader(fh))
+        text = fh.read()
+    first = text.split("\n", 1)[0]
+    return list(csv.reader(text.splitlines(keepends=True), delimiter=";" if first.count(";") > first.count(",")
+                           else ","))
 
 
 def write_csv(path: Path, rows: list[list], delimiter=",") -> Path:
@@ -66,21 +103,52 @@ def sheet_to_csv(src: Path, dest: Path) -> Path:
     return write_csv(dest, [[text(c) for c in r] for r in rows])
 
 
+INTEGER = re.compile(r"-?[1-9][0-9]*|0")
+TWINS = ["text", "numbers"]
+
+
+def to_xlsx(src: Path, cells: str = "text") -> Path:
+    """The XLSX twin of a CSV or Parquet file: the same cells in one sheet, in a folder beside it. cells "numbers":
+    the twin as a clerk's Excel holds it, a text that is a whole number (no leading zero, no separator) a number
+    cell."""
+    dest = src.parent / f"xlsx_{cells}" / (src.stem + ".xlsx")
+    dest.parent.mkdir(exist_ok=True)
+    if src.suffix == ".parquet":
+        table = pq.read_table(src)
+        rows = [table.column_names, *zip(*(table.column(i).to_pylist() for i in range(table.num_columns)))]
+    else:
+        rows = read_csv(src)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dữ liệu"
+    keep = set(range(len(rows[0]))) if cells == "text" else set()
+    for r in rows:
+        ws.append([None if c is None or c == "" or (isinstance(c, float) and math.isnan(c)) else
+                   int(c) if j not in keep and isinstance(c, str) and INTEGER.fullmatch(c) else c
+                   for j, c in enumerate(r)])
+    wb.save(dest)
+    return dest
+
+
 def col(header: list[str], name: str) -> int:
     return header.index(name)
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict:
-    """The small demo (units as CSV so that they take the fast path too) with errors planted in several files."""
-    d = tmp_path_factory.mktemp("fast")
+    """The small demo (every file as CSV) with errors planted in several files; "twins": each file's XLSX twin, of
+    either kind (TWINS)."""
+    d = tmp_path_factory.mktemp("eq")
     gen = demo.generate(d / "demo", scale="small")
+    as_csv = d / "demo_csv"
+    as_csv.mkdir()
+    gen = [sheet_to_csv(p, as_csv / (p.stem + ".csv")) if p.suffix == ".xlsx" else p for p in gen]
     by = {p.name: p for p in gen}
     out = d / "load"
     out.mkdir()
 
-    # units: CSV, with bad rows and an overlapping version
-    units = read_csv(sheet_to_csv(by["don_vi.xlsx"], out / "don_vi.csv"))
+    # units: with bad rows and an overlapping version
+    units = read_csv(by["don_vi.csv"])
     h = units[0]
     units[3][col(h, "Tên đơn vị")] = "  "
     units[4][col(h, "Cấp tổ chức")] = "Cấp xã"
@@ -92,7 +160,6 @@ def files(tmp_path_factory) -> dict:
     units.append(["X-DUP", "Chi bộ Hoà Bình", "Chi bộ cơ sở", "", "TU-MS", "", ""])
     units.append(["", "Không mã", "Chi bộ cơ sở", "", "TU-MS", "", ""])
     write_csv(out / "don_vi.csv", units)
-    shutil.copy(by["sap_nhap_chia_tach.xlsx"], out / "sap_nhap_chia_tach.xlsx")
 
     # members 2019: every kind of bad cell
     m = read_csv(by["dang_vien_2019_H01.csv"])
@@ -178,7 +245,7 @@ def files(tmp_path_factory) -> dict:
     pq.write_table(pa.table({name: [r[j] for r in tt[1:]] for j, name in enumerate(tt[0])}),
                    out / "tap_the_2023.parquet")
 
-    first = [out / "don_vi.csv", out / "sap_nhap_chia_tach.xlsx", by["dang_vien_2017_H01.xlsx"],
+    first = [out / "don_vi.csv", by["sap_nhap_chia_tach.csv"], by["dang_vien_2017_H01.csv"],
              by["dang_vien_2018_H01.csv"], out / "dang_vien_2019_H01.csv", by["dang_vien_2020_H01.csv"],
              out / "dang_vien_2022_H01.parquet", out / "tap_the_2020.csv", out / "tap_the_2023.parquet",
              by["tap_the_2019.csv"], out / "han_che_2021.csv", out / "goi_y_2021.csv", by["han_che_2019.csv"],
@@ -206,75 +273,137 @@ def files(tmp_path_factory) -> dict:
     mover = [h, list(next(r for r in m20[1:] if r[cb] == third_cb))]
     mover[1][cb] = "TU-MS-CS01"          # a chi bộ with no 2020 rows loaded: only the member check can refuse it
     write_csv(later / "dang_vien_2020_chuyen.csv", mover)
-    return {"first": first, "mover": [later / "dang_vien_2020_chuyen.csv"],
+    sets = {"first": first, "mover": [later / "dang_vien_2020_chuyen.csv"],
             "second": [later / "dang_vien_2020_H01.csv", later / "dang_vien_2020_sua.csv",
                        later / "dang_vien_2020_ban_sao.csv", out / "so_luong.csv"],
             "replace": [later / "dang_vien_2020_sua.csv"], "check": [out / "dang_vien_2019_H01.csv"],
-            "demo": [p for p in gen if p.suffix in (".csv", ".xlsx")]}
+            "demo": [p for p in gen if p.suffix == ".csv"]}
+    return {**sets, "twins": {k: {p: to_xlsx(p, k) for ps in sets.values() for p in ps} for k in TWINS}}
 
 
-def both(tmp_path: Path, steps: list[tuple[list[Path], dict]]) -> None:
-    """Run the same loads on two copies of one warehouse (same salt), row path and fast path; compare each step."""
+def both(tmp_path: Path, files: dict, steps: list[tuple[list[Path], dict]], cells: str = "text") -> list[list]:
+    """Run the same loads on two copies of one warehouse (same salt), the files as CSV/Parquet and their XLSX twins
+    (of kind `cells`); compare each step. Returns the phases of each step's CSV load."""
     base = tmp_path / "base.duckdb"
     warehouse.ensure(base)
-    dbs = {mode: tmp_path / f"{mode}.duckdb" for mode in ("row", "fast")}
+    dbs = {side: tmp_path / f"{side}.duckdb" for side in ("csv", "xlsx")}
     for db in dbs.values():
         shutil.copy(base, db)
+    timings = []
     for n, (paths, kw) in enumerate(steps):
-        got = {mode: outcome(load_files(paths, dbs[mode], fast=mode == "fast", **kw)) for mode in dbs}
-        assert got["fast"][:4] == got["row"][:4], f"step {n}: per-file results differ"
-        assert got["fast"][4] == got["row"][4], f"step {n}: rejects differ"
-        assert digest(dbs["fast"]) == digest(dbs["row"]), f"step {n}: tables differ"
+        twins = [files["twins"][cells].get(p, p.with_suffix(".xlsx")) for p in paths]
+        assert [same_name(p.name) for p in twins] == [same_name(p.name) for p in paths]
+        assert not [p for p in paths if p.suffix == ".xlsx"] and all(p.suffix == ".xlsx" for p in twins)
+        got = {"csv": outcome(load_files(paths, dbs["csv"], **kw))}
+        timings.append(list(phases.TIMINGS))
+        got["xlsx"] = outcome(load_files(twins, dbs["xlsx"], **kw))
+        assert got["xlsx"][:3] == got["csv"][:3], f"step {n}: results differ"
+        for a, b in zip(got["xlsx"][3], got["csv"][3]):
+            assert a == b, f"step {n}: per-file results differ"
+        assert got["xlsx"][4] == got["csv"][4], f"step {n}: rejects differ"
+        assert digest(dbs["xlsx"]) == digest(dbs["csv"]), f"step {n}: tables differ"
+    return timings
 
 
-def test_dirty_files_over_several_loads_give_identical_results(tmp_path, files):
-    both(tmp_path, [(files["first"], {}), (files["mover"], {}), (files["second"], {}),
-                    (files["replace"], {"replace": True}), (files["check"], {"dry_run": True}), (files["first"], {})])
+@pytest.mark.parametrize("cells", TWINS)
+def test_dirty_files_over_several_loads_give_identical_results(tmp_path, files, cells):
+    both(tmp_path, files, [(files["first"], {}), (files["mover"], {}), (files["second"], {}),
+                           (files["replace"], {"replace": True}), (files["check"], {"dry_run": True}),
+                           (files["first"], {})], cells)
 
 
-def test_demo_files_give_identical_warehouses(tmp_path, files, monkeypatch):
-    monkeypatch.setattr(fastload, "CHUNK_ROWS", 1500)      # several statements per layout, as at national scale
-    both(tmp_path, [(files["demo"], {})])
+@pytest.mark.parametrize("cells", TWINS)
+def test_demo_files_give_identical_warehouses(tmp_path, files, monkeypatch, cells):
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 1500)      # several statements per layout, as at national scale
+    both(tmp_path, files, [(files["demo"], {})], cells)
 
 
-def test_errors_of_files_read_ahead_are_told_as_the_row_path_tells_them(tmp_path, files, monkeypatch):
-    """The fast path computes checksums and Parquet probes ahead, two at a time (fastload._ReadAhead): a missing
-    file and a file that cannot be read still get the row path's message, in their own result, and the loads
-    agree row for row."""
-    from etl import loader as L
+# ───────────── the known differences (etl/readers.py, etl/normalize.py): kept failing until they are fixed ─────────────
+
+MEMBERS = ["Năm", "Mã đảng viên", "Họ và tên", "Mã chi bộ", "Xếp loại"]
+
+
+def _one_load_each_way(tmp_path: Path, rows: dict[str, list[list]]) -> dict[str, tuple]:
+    """The units of tests/conftest.py and one members' file, loaded once as CSV and once as XLSX (rows per format:
+    the same table as each format holds it); what each load gives, with the members stored."""
+    from tests.conftest import UNITS, UNITS_HEADER, write_table
+    got = {}
+    for fmt, table in rows.items():
+        d = tmp_path / fmt
+        d.mkdir()
+        units = write_table(d / "don_vi", [UNITS_HEADER, *UNITS], fmt)
+        members = write_table(d / "dang_vien", [MEMBERS, *table], fmt)
+        res = load_files([units, members], d / "kho.duckdb")
+        con = duckdb.connect(str(d / "kho.duckdb"), read_only=True)
+        try:
+            stored = con.execute("SELECT year, chi_bo_code, level, label_raw FROM member_ratings ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+        got[fmt] = (res.exit_code, [(r.row, r.column, r.value, r.reason) for r in res.rejects], stored)
+    return got
+
+
+def test_a_blank_cell_is_quoted_alike_in_both_formats(tmp_path):
+    table = [["2022", "DV1", "A", "CB1", "HTT"], ["", "DV2", "B", "CB1", "HTT"], ["2022", "", "C", "CB1", "HTT"],
+             ["2022", "DV4", "D", "CB1", ""]]
+    got = _one_load_each_way(tmp_path, {"csv": table, "xlsx": table})
+    assert [r[:3] for r in got["csv"][1]] == [(3, "Năm", "(trống)"), (4, "Mã đảng viên", "(trống)"),
+                                              (5, "Xếp loại", "(trống)")]
+    assert got["xlsx"] == got["csv"]
+
+
+def test_a_level_given_as_a_number_loads_alike_in_both_formats(tmp_path):
+    got = _one_load_each_way(tmp_path, {"csv": [["2022", "DV1", "A", "CB1", "2"]],
+                                        "xlsx": [[2022, "DV1", "A", "CB1", 2]]})
+    assert got["xlsx"] == got["csv"]
+    assert got["csv"][0] == 0 and [r[2:] for r in got["csv"][2]] == [(2, "2")]     # level 2, written as "2"
+
+
+def test_errors_of_files_read_ahead_are_told_in_their_own_result(tmp_path, files, monkeypatch):
+    """The loader computes checksums and Parquet probes ahead, two at a time (loader._ReadAhead): a missing file and
+    a file that cannot be read get their message in their own result, the other files load as without them, and
+    the CSV side and the XLSX side agree row for row."""
     parquet = next(p for p in files["first"] if p.suffix == ".parquet")
     locked = tmp_path / f"khoa_{parquet.name}"
     shutil.copy(parquet, locked)
-    real = L._sha256
+    twin = files["twins"]["text"][locked] = tmp_path / "xlsx" / f"khoa_{parquet.stem}.xlsx"
+    twin.parent.mkdir()
+    shutil.copy(files["twins"]["text"][parquet], twin)
+    real = loader.file_checksum
     calls = []
 
-    def sha256(path):
+    def checksum(path):
         calls.append(Path(path))
-        if Path(path) == locked:
+        if Path(path) in (locked, twin):
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
-    monkeypatch.setattr(L, "_sha256", sha256)
-    both(tmp_path, [(files["first"] + [tmp_path / "khong_co.parquet", locked], {})])
-    res = load_files([tmp_path / "khong_co.parquet", locked, parquet], tmp_path / "fast.duckdb", fast=True,
-                     dry_run=True)
+    monkeypatch.setattr(loader, "file_checksum", checksum)
+    both(tmp_path, files, [(files["first"] + [tmp_path / "khong_co.parquet", locked], {})])
+    assert locked in calls and twin in calls
+    res = load_files([tmp_path / "khong_co.parquet", locked, parquet], tmp_path / "kiem_tra.duckdb", dry_run=True)
     assert "Không tìm thấy tệp" in res.files[0].error
     assert res.files[1].error == f"Không đọc được tệp {locked.name}: Permission denied"
     assert res.files[2].error is None and res.files[2].rows_read > 0
-    assert locked in calls
 
 
-def test_the_dirty_files_really_take_the_fast_path(tmp_path, files):
+def test_the_csv_side_is_checked_in_sql_and_the_xlsx_side_in_pandas(tmp_path, files):
+    """What makes the comparisons above compare two checkers: DuckDB reads every template file of the CSV side (the
+    lineage file has no SQL check), none of the XLSX side."""
     con = duckdb.connect()
-    from etl.loader import FileResult
     kinds = {}
-    for i, p in enumerate(files["first"]):
-        src = fastload.probe(con, FileResult(p), i)
+    for i, p in enumerate(files["first"] + files["demo"] + files["second"] + files["mover"]):
+        src = loader.probe(con, FileResult(p), i)
         kinds[p.name] = src.kind if src else None
+        for twins in files["twins"].values():
+            assert loader.probe(con, FileResult(twins[p]), i) is None, p.name
     assert kinds["don_vi.csv"] == "units"
     assert kinds["dang_vien_2019_H01.csv"] == "member_ratings"
     assert kinds["dang_vien_2022_H01.parquet"] == "member_ratings"
+    assert kinds["tap_the_2023.parquet"] == "collective_ratings"
     assert kinds["so_luong.csv"] == "aggregate_counts"
-    assert kinds["sap_nhap_chia_tach.xlsx"] is None
+    assert kinds["han_che_2021.csv"] == "shortcomings" and kinds["goi_y_2021.csv"] == "review_suggestions"
+    assert kinds["sap_nhap_chia_tach.csv"] is None
+    assert [n for n, k in kinds.items() if k is None] == ["sap_nhap_chia_tach.csv"]
 
 
 # ───────────── CSV: DuckDB's reader is used only where it splits exactly like Python's csv module ─────────────
@@ -283,8 +412,9 @@ ALPHABET = ['a', 'b', ' ', '"', ',', ';', '\t', '\n', '\r\n', 'Đ', 'ộ', '1', 
 WEIGHTS = [8, 8, 2, 1, 6, 2, 1, 4, 2, 3, 3, 4, 1, 1, 0.2, 0.5, 2]
 
 
-def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
-    from etl.loader import FileResult
+def test_csv_probe_accepts_only_what_it_reads_like_pythons_csv_reader(tmp_path):
+    """A CSV that DuckDB would split otherwise than the reader of etl/readers.py (Python's csv module, the reader of
+    every CSV the probe refuses) is refused; an accepted one gives the same rows, cell for cell."""
     rnd = random.Random(1)
     header = "Năm,Mã đảng viên,Mã chi bộ,Xếp loại\n"
     accepted = 0
@@ -293,14 +423,14 @@ def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
         p = tmp_path / f"f{i}.csv"
         p.write_bytes((header + body).encode("utf-8"))
         con = duckdb.connect()
-        src = fastload.probe(con, FileResult(p), 0)
+        src = loader.probe(con, FileResult(p), 0)
         if src is None:
             continue
         accepted += 1
         try:
             expected_rows = read_sheets(p)[0].rows
-        except Exception:  # noqa: BLE001 - the row path refuses it: the fast path must not have accepted it
-            pytest.fail(f"fast path accepted a file the row path cannot read: {body!r}")
+        except Exception:  # noqa: BLE001 - Python's reader refuses it: DuckDB must not have accepted it
+            pytest.fail(f"the probe accepted a file Python's csv reader cannot read: {body!r}")
         got = con.execute(f"SELECT * FROM ({src.relation()}) ORDER BY _row").fetchall()
         expected = [(k + 1, r) for k, r in enumerate(expected_rows) if k > 0 and any(
             c is not None and str(c).strip() for c in r)]
@@ -308,22 +438,22 @@ def test_csv_probe_accepts_only_what_it_reads_like_the_row_path(tmp_path):
         for (row, cells), g in zip(expected, got):
             assert g[1] == row, body
             cells = list(cells) + [None] * (src.ncols - len(cells))
-            assert [fastload._cell(x) for x in g[2:]] == cells[:src.ncols], body
+            assert [loader._cell(x) for x in g[2:]] == cells[:src.ncols], body
     assert accepted > 15
 
 
 def test_a_batch_without_bad_rows_is_read_once(tmp_path, files, monkeypatch):
     """A batch whose insert takes every row has no bad row: its files are not read a second time for rejects.
-    Batches with bad rows are (the loads above compare both kinds with the row path)."""
-    monkeypatch.setattr(fastload, "CHUNK_ROWS", 1500)
-    both(tmp_path, [(files["first"] + files["demo"], {})])
-    phases = [m for _, m in fastload.TIMINGS]
-    clean = [m for m in phases if "no bad rows" in m]
-    dirty = [m for m in phases if "bad rows read" in m and "units" not in m]
-    assert clean and dirty, phases
+    Batches with bad rows are (both kinds are compared with the XLSX side's pandas checks)."""
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 1500)
+    [marks] = both(tmp_path, files, [(files["first"] + files["demo"], {})])
+    marks = [m for _, m in marks]
+    clean = [m for m in marks if "no bad rows" in m]
+    dirty = [m for m in marks if "bad rows read" in m and "units" not in m]
+    assert clean and dirty, marks
 
 
-# ───────────── derived tables: the statements of rebuild_derived give what their plain versions give ─────────────
+# ───────────── derived tables: the steps of derive.build give what their plain statements give ─────────────
 
 PLAIN_ANCESTORS_BY_YEAR = """
     WITH RECURSIVE years AS (SELECT DISTINCT year FROM (
@@ -494,7 +624,7 @@ def test_derived_tables_equal_their_plain_statements(which, request, tmp_path, m
                     continue
                 _redo_years(con)
             if step != "as loaded":
-                warehouse.rebuild_derived(con)
+                derive.build(con)
             _same_rows(con, "unit_ancestors_by_year", PLAIN_ANCESTORS_BY_YEAR)
             # unit_tree: rebuilt only when the units or the epochs of the tree with data changed
             _same_rows(con, "unit_tree", (ROOT / "queries" / "derived" / "unit_tree.sql").read_text(encoding="utf-8"))
@@ -531,7 +661,7 @@ def test_a_load_of_lineage_events_alone_recomputes_todays_structure(demo_db, tmp
         before = con.execute("SELECT * FROM today_counts").fetchall()
         con.execute("DELETE FROM lineage_events WHERE year = (SELECT max(year) FROM lineage_events)")
         con.execute("CREATE OR REPLACE TEMP TABLE derived_hint AS SELECT false AS units_changed, []::INTEGER[] AS years")
-        warehouse.rebuild_derived(con)
+        derive.build(con)
         _same_today_counts(con, "lineage events undone")
         assert con.execute("SELECT * FROM today_counts").fetchall() != before
         con.execute("ROLLBACK")
@@ -540,16 +670,16 @@ def test_a_load_of_lineage_events_alone_recomputes_todays_structure(demo_db, tmp
 
 
 def test_a_probed_csv_table_name_is_built_from_an_integer_only():
-    assert fastload._source_table(7) == "_fast_src_7"
+    assert loader._source_table(7) == "_fast_src_7"
     for bad in ("7; DROP TABLE member_ratings", -1, 2.0, True, None):
         with pytest.raises(ValueError):
-            fastload._source_table(bad)
+            loader._source_table(bad)
 
 
 def test_same_shaped_parquet_files_read_as_one_scan_give_identical_results(tmp_path, files, monkeypatch):
-    """Several Parquet files of one shape are checked through one read_parquet over their list (fastload
+    """Several Parquet files of one shape are checked through one read_parquet over their list (loader
     _many_parquet): the dirty typed file cut in three (a blank row and a member repeated across files added) gives
-    what the row path gives, rejects and rows alike."""
+    what their XLSX twins give, rejects and rows alike."""
     src = next(p for p in files["first"] if p.suffix == ".parquet" and p.name.startswith("dang_vien"))
     table = pq.read_table(src)
     n = table.num_rows
@@ -562,8 +692,9 @@ def test_same_shaped_parquet_files_read_as_one_scan_give_identical_results(tmp_p
     for i, part in enumerate(parts):
         paths.append(out / f"dang_vien_2022_P{i}.parquet")
         pq.write_table(part, paths[-1])
+        files["twins"]["text"][paths[-1]] = to_xlsx(paths[-1])
     seen = []
-    real = fastload._many_parquet
-    monkeypatch.setattr(fastload, "_many_parquet", lambda s: seen.append(len(s)) or real(s))
-    both(tmp_path, [([p for p in files["first"] if p != src] + paths, {})])
+    real = loader._many_parquet
+    monkeypatch.setattr(loader, "_many_parquet", lambda s: seen.append(len(s)) or real(s))
+    both(tmp_path, files, [([p for p in files["first"] if p != src] + paths, {})])
     assert 3 in seen                        # the three files were read as one relation

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import audit, warehouse
+from etl import warehouse
+from operations import audit
 
 
 def default_dir(db=None) -> Path:

@@ -8,7 +8,9 @@ import sys
 import duckdb
 import pandas as pd
 
-from etl import audit, warehouse
+from derive import audits
+from etl import warehouse
+from operations import audit
 from queries import personal, runner
 from reports import exports
 
@@ -62,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         con = warehouse.connect_readonly(path)
         try:
-            from etl import precompute
-            absent = precompute.missing(con)
+            absent = audits.missing(con)
             if absent:
                 print(f"Kho dữ liệu {path} được tạo bởi phiên bản trước, chưa có các bảng tính sẵn "
                       f"({', '.join(absent)}). Chạy: python -m etl rebuild", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 At national scale (~54 million ratings) the quota audit takes 10–17 s and the inspection catalog's 27 rules ~10 s
 per request — far from interactive — while their inputs change only when something is loaded. So each write
-recomputes them here, after the other derived tables (etl/warehouse.rebuild_derived):
+recomputes them here, as steps of derive/steps.py after the tree and the counts:
 
 * quota_audit (queries/derived/quota_audit.sql): every group, year and subject. A year's rows depend only on that
   year's data, the tree and the quota rules, so after a load that says what it changed only the changed years are
@@ -39,7 +39,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-DERIVED = Path(__file__).resolve().parent.parent / "queries" / "derived"
+from etl import phases, warehouse
+from queries import composite, runner
+
+DERIVED = Path(__file__).resolve().parent.parent / "queries" / "derived"      # (read by queries/scope.py too)
 AUDIT_MEMORY = os.environ.get("KIEMDIEM_AUDIT_MEMORY", "1200MB")      # DuckDB's budget while the findings run
 
 
@@ -70,7 +73,6 @@ TABLES = ("quota_audit", "inspection_findings", "member_streaks", "unit_tree", "
 
 def missing(con) -> list[str]:
     """The tables of this module, or of the schema, that a warehouse made by an earlier version does not have yet."""
-    from etl import warehouse          # (warehouse imports this module: issue 24 untangles the two)
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     return [t for t in [*TABLES, *warehouse.schema_tables()] if t not in have]
 
@@ -78,7 +80,6 @@ def missing(con) -> list[str]:
 def stale(db) -> bool:
     """Whether a warehouse file lacks a table of this module, or its findings or tree were built from other rule files,
     thresholds or statements."""
-    from queries import composite
     con = duckdb.connect(str(db), read_only=True)
     try:
         return (bool(missing(con)) or not composite.stored(con)
@@ -91,31 +92,7 @@ def stale(db) -> bool:
         con.close()
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, hint) -> None:
-    """Recompute the audits after a load; `hint` as etl.warehouse._derived_hint (None = recompute everything).
-    Not chain_summary, which must follow the shortcomings' tables (etl/warehouse.rebuild_derived runs it)."""
-    from etl.fastload import _log       # the load's phase timings (python -m bench prints them)
-    _quota_audit(con, hint)
-    _log("  quota_audit built")
-    # The rules' result frames live in Python beside DuckDB's buffers: DuckDB gets a smaller budget meanwhile (it
-    # drops cached blocks, spills if it must), so that the load's peak stays under 4 GB at national scale; the tables
-    # after them too (today_counts joins 15 M rows: at 2 GB its process peaked ~400 MB higher, no faster).
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute("SET memory_limit = $m", {"m": AUDIT_MEMORY})
-    try:
-        _findings(con, hint)      # after quota_audit: two rules read the quota audit
-        _log("  inspection_findings built")
-        _member_streaks(con, hint)
-        _log("  member_streaks built")
-        _unit_tree(con, hint)
-        _log("  unit_tree built")
-        _today_counts(con, hint)
-        _log("  today_counts built")
-    finally:
-        con.execute("SET memory_limit = $m", {"m": limit})
-
-
-def _quota_audit(con, hint) -> None:
+def quota_audit(con, hint) -> None:
     con.execute("ALTER TABLE quota_audit ADD COLUMN IF NOT EXISTS sort_order BIGINT")    # an earlier version's table
     rules = con.execute("SELECT coalesce(md5(string_agg(columns(*)::VARCHAR, '|' ORDER BY rule_id)), '') "
                         "FROM quota_rules").fetchall()
@@ -179,8 +156,7 @@ class _Here:
         return getattr(self._con, name)
 
 
-def _findings(con, hint) -> None:
-    from queries import composite
+def findings(con, hint) -> None:
     fingerprint = composite.fingerprint()
     all_years = sorted(_years(con, "unit_ancestors_by_year"))
     done = set(json.loads(_meta(con, "findings_years") or "[]"))
@@ -230,7 +206,6 @@ def _findings(con, hint) -> None:
 def _insert_findings(con, rule, tables: list) -> None:
     """A rule's rows as composite.run_rule gives them (columns it does not know dropped, the others cast to the
     table's types), numbered in order within each year (`seq`)."""
-    from queries import composite
     tables = [t for t in tables if t is not None]
     if not tables:
         return
@@ -262,7 +237,7 @@ def _spans(years: list[int], width: int) -> list[list[int]]:
     return runs
 
 
-def _member_streaks(con, hint) -> None:
+def member_streaks(con, hint) -> None:
     row = con.execute("SELECT streak_years FROM commendation_rules WHERE rule_id = 'nam_nam_lien'").fetchall()
     n = int(row[0][0]) if row and row[0][0] else None
     have = set(json.loads(_meta(con, "member_streaks_years") or "[]"))
@@ -290,7 +265,7 @@ def _unit_tree_key(con) -> str:
     return json.dumps({"epochs": epochs, "sql": hashlib.sha256(_sql("unit_tree").encode()).hexdigest()[:16]})
 
 
-def _unit_tree(con, hint) -> None:
+def unit_tree(con, hint) -> None:
     key = _unit_tree_key(con)
     if hint is not None and not hint[0] and _meta(con, "unit_tree_key") == key:
         return      # neither the units, the epochs of the tree with data nor the statement changed
@@ -301,7 +276,6 @@ def _unit_tree(con, hint) -> None:
 
 def _today_counts_key(con) -> str:
     """What today_counts was built from besides the data of each year: the statement and the lineage events."""
-    from queries import runner
     sql = hashlib.sha256(runner.get("distribution").sql.encode()).hexdigest()[:16]
     return sql + "|" + str(con.execute(_sql("lineage_fingerprint")).fetchall()[0][0])
 
@@ -313,7 +287,6 @@ def _store_query(con, table: str, name: str, params: dict, select: str, replace:
     """Replace `table` with the rows queries/NAME.sql gives for `params` (its own statement: the query reads the
     table back where the stored rows answer, so there is no second copy of its logic); `select`: the table's columns
     in order, over the query's. replace=False: add them to the rows there."""
-    from queries import runner
     if table not in _STORED_QUERIES:
         raise ValueError(f"bảng không thuộc danh sách: {table!r}")
     q = runner.get(name)
@@ -325,7 +298,7 @@ def _store_query(con, table: str, name: str, params: dict, select: str, replace:
 _TODAY_COLUMNS = "year, unit_code, subject, htxs, htt, ht, khtnv, total, not_rated, basis, note"
 
 
-def _today_counts(con, hint) -> None:
+def today_counts(con, hint) -> None:
     """today_counts: the distribution query's own rows for the units it keeps ready (see queries/distribution.sql).
 
     A year's rows depend on that year's data, its tree, and the tree and lineage of the structure year (the latest).
@@ -357,20 +330,18 @@ def _today_counts(con, hint) -> None:
 
 
 def _chain_summary_key(con) -> str:
-    from queries import runner
     sql = hashlib.sha256(runner.get("recurring_shortcomings").sql.encode()).hexdigest()[:16]
     return sql + "|" + str(con.execute(_sql("chain_fingerprint")).fetchall()[0][0])
 
 
-def chain_summary(con) -> None:
+def chain_summary(con, hint=None) -> None:
     """chain_summary: every chain as recurring_shortcomings computes it over every year (the query reads the table
-    when asked for the whole range; while it is empty the query computes). Run after analysis/shortcomings.rebuild,
-    whose tables it reads (etl/warehouse.rebuild_derived)."""
-    from etl.fastload import _log
+    when asked for the whole range; while it is empty the query computes). Run after derive/shortcomings.rebuild,
+    whose tables it reads (derive/steps.py orders them)."""
     key = _chain_summary_key(con)
     if _meta(con, "chain_summary_key") != key:      # (else the same shortcomings, chains, links and statement)
         _store_query(con, "chain_summary", "recurring_shortcomings", {"min_years": 1},
                      "chain_id, unit_code, category_code, first_year, last_year, years, latest_status_code, "
                      "fixed_then_recurred, confirmed_links, texts")
         _set_meta(con, "chain_summary_key", key)
-    _log("  chain_summary built")
+    phases.mark("  chain_summary built")

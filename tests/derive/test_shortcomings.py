@@ -15,15 +15,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import shortcomings as sc
-from etl import demo, warehouse
-from etl.loader import load_files
+from derive import shortcoming_match as sc
+from derive import shortcomings as stored
+from operations import shortcoming_review as review
+from etl import warehouse
+from generators import demo
+from operations.load import load_files
 from queries import runner
 from tests.conftest import UNITS_HEADER, write_csv
 
 PAIRS = Path(__file__).with_name("shortcoming_pairs.csv")
 
-# The demo's shortcoming types (etl/demo.py) are the categories of the taxonomy under other names.
+# The demo's shortcoming types (generators/demo.py) are the categories of the taxonomy under other names.
 DEMO_TYPE_CATEGORY = {
     "nhiem_vu_chinh_tri": "lanh_dao_nhiem_vu", "tu_tuong": "tu_tuong", "phat_trien_dang_vien": "to_chuc_can_bo",
     "sinh_hoat_chi_bo": "sinh_hoat_chi_bo", "kiem_tra_giam_sat": "kiem_tra_giam_sat",
@@ -425,7 +428,7 @@ def test_sc_db_merger_carries_the_open_shortcoming_to_the_successor(sc_db):
 
 
 def test_command_line_lists_the_issue_columns(small_db, capsys):
-    from queries import cli
+    from commands import queries_cli as cli
     assert cli.main(["recurring_shortcomings", "--db", str(small_db), "--format", "csv"]) == 0
     import io
     df = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -531,7 +534,7 @@ def test_decisions_are_stored_with_who_and_when_and_rebuild_the_chains(demo_copy
     q = queue_pairs(demo_copy, 2)
     yes, no = q.iloc[0], q.iloc[1]
     before = warehouse.version(demo_copy)
-    n = sc.save_decisions(demo_copy, [
+    n = review.save_decisions(demo_copy, [
         {"from_id": yes["from_id"], "to_id": yes["to_id"], "decision": sc.CONFIRMED, "text_from": yes["text_from"],
          "text_to": yes["text_to"]},
         {"from_id": no["from_id"], "to_id": no["to_id"], "decision": sc.REJECTED},
@@ -561,11 +564,11 @@ def test_decisions_are_stored_with_who_and_when_and_rebuild_the_chains(demo_copy
                        [_chain_id(demo_copy, yes["to_id"])]).fetchone()[0] == 1
     con.close()
     # the latest decision counts; an unknown one is refused before anything is written
-    sc.save_decisions(demo_copy, [{"from_id": yes["from_id"], "to_id": yes["to_id"], "decision": sc.REJECTED}])
+    review.save_decisions(demo_copy, [{"from_id": yes["from_id"], "to_id": yes["to_id"], "decision": sc.REJECTED}])
     dec = run(demo_copy, "shortcoming_decisions")
     assert len(dec) == 3 and dec.loc[dec["current"], "decided_by"].tolist().count(sc.ANONYMOUS) == 1
     with pytest.raises(ValueError):
-        sc.save_decisions(demo_copy, [{"from_id": "a", "to_id": "b", "decision": "co_le"}])
+        review.save_decisions(demo_copy, [{"from_id": "a", "to_id": "b", "decision": "co_le"}])
     assert len(run(demo_copy, "shortcoming_decisions")) == 3
 
 
@@ -590,7 +593,7 @@ def _state(db: Path, pairs: list[tuple[str, str]]) -> list[tuple]:
 def test_decisions_survive_reloading_the_same_files_and_a_retyped_file(demo_db, demo_copy, tmp_path):
     q = queue_pairs(demo_copy, 2)
     pairs = [(q.iloc[0]["from_id"], q.iloc[0]["to_id"]), (q.iloc[1]["from_id"], q.iloc[1]["to_id"])]
-    sc.save_decisions(demo_copy, [{"from_id": a, "to_id": b, "decision": d}
+    review.save_decisions(demo_copy, [{"from_id": a, "to_id": b, "decision": d}
                                   for (a, b), d in zip(pairs, [sc.CONFIRMED, sc.REJECTED])], user="Trần Thị Xét")
     expected = [("lien_ket", "xac_nhan"), ("bac_bo", None)]
     assert _state(demo_copy, pairs) == expected
@@ -617,7 +620,7 @@ def test_decisions_survive_reloading_the_same_files_and_a_retyped_file(demo_db, 
     assert _state(demo_copy, pairs) == expected
     # 3. a forced rebuild of every derived table
     with warehouse.writing(demo_copy) as con:
-        sc.rebuild(con, force=True)
+        stored.rebuild(con, force=True)
     assert _state(demo_copy, pairs) == expected
     dec = run(demo_copy, "shortcoming_decisions")
     assert len(dec) == 2 and set(dec["decided_by"]) == {"Trần Thị Xét"}
@@ -625,8 +628,8 @@ def test_decisions_survive_reloading_the_same_files_and_a_retyped_file(demo_db, 
 
 def test_rebuild_recomputes_only_what_changed_and_is_fast(demo_copy):
     with warehouse.writing(demo_copy) as con:
-        forced = sc.rebuild(con, force=True)
-        again = sc.rebuild(con)
+        forced = stored.rebuild(con, force=True)
+        again = stored.rebuild(con)
     print(f"\nrebuild trên dữ liệu minh họa: toàn bộ {forced['tong']:.3f} s "
           f"({forced['so_ung_vien']:.0f} cặp ứng viên), "
           f"khi văn bản không đổi {again['tong']:.3f} s")
@@ -635,7 +638,7 @@ def test_rebuild_recomputes_only_what_changed_and_is_fast(demo_copy):
 
 
 def test_links_and_chains_are_rebuilt_exactly_when_their_inputs_changed(demo_copy):
-    """With the texts unchanged, rebuild keeps the links and chains unless a decision (or this module) changed; either
+    """With the texts unchanged, rebuild keeps the links and chains unless a decision (or CHAINS_VERSION) changed; either
     way they are what a forced rebuild gives."""
     q = queue_pairs(demo_copy, 1)
 
@@ -644,25 +647,25 @@ def test_links_and_chains_are_rebuilt_exactly_when_their_inputs_changed(demo_cop
                      for t in ("shortcoming_links", "shortcoming_chain_items"))
 
     with warehouse.writing(demo_copy) as con:
-        sc.rebuild(con, force=True)
+        stored.rebuild(con, force=True)
         forced = tables(con)
-        sc.rebuild(con)
+        stored.rebuild(con)
         assert tables(con) == forced
         calls = []
-        real = sc.build_chains
+        real = stored.build_chains
         try:
-            sc.build_chains = lambda *a, **k: calls.append(1) or real(*a, **k)
-            sc.rebuild(con)                                       # nothing changed: chains kept
+            stored.build_chains = lambda *a, **k: calls.append(1) or real(*a, **k)
+            stored.rebuild(con)                                       # nothing changed: chains kept
             assert calls == [] and tables(con) == forced
             con.execute("INSERT INTO shortcoming_decisions VALUES (?, ?, ?, 'kiem_tra', now()::TIMESTAMP, NULL, "
                         "NULL, NULL)", [q.iloc[0]["from_id"], q.iloc[0]["to_id"], sc.CONFIRMED])
-            sc.rebuild(con)                                       # a decision: chains rebuilt
+            stored.rebuild(con)                                       # a decision: chains rebuilt
             assert calls == [1]
         finally:
-            sc.build_chains = real
+            stored.build_chains = real
         decided = tables(con)
         assert decided != forced
-        sc.rebuild(con, force=True)
+        stored.rebuild(con, force=True)
         assert tables(con) == decided
 
 

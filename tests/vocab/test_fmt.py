@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from ui import fmt
+from vocab import fmt
 
 
 def test_numbers_use_a_dot_for_thousands():

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from etl import audit
+from operations import audit
 from tests.conftest import ROOT
 
 

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl import demo
+from generators import demo
 from etl.normalize import search_key
-from etl.demo import BANDS, COLLECTIVE_QUOTA_FROM, HT, HTT, HTXS, KHTNV, REORG_YEAR, SCORED_YEARS, YEARS
+from generators.demo import BANDS, COLLECTIVE_QUOTA_FROM, HT, HTT, HTXS, KHTNV, REORG_YEAR, SCORED_YEARS, YEARS
 
 
 # ───────────── an independent audit of the rules the demo must respect (domain.md §6–§8) ─────────────
