@@ -1298,7 +1298,8 @@ def _insert_rowpath(ld: _Load, f: FileResult, ch, sheet, block: int) -> None:
 # ───────────────────────────── tree checks, narrowed to the rows that can fail ─────────────────────────────
 
 def _check_tree(ld: _Load, checked) -> None:
-    """loader._check_tree with its per-row Python loops run only on the rows that can fail (same results)."""
+    """Unit versions that overlap or orphan ratings, and lineage events the tree over time contradicts
+    (etl/tree_checks.py), its per-row Python loops run only on the rows that can fail."""
     con, reg = ld.con, ld.reg
 
     def apply(items, check) -> None:
@@ -1472,7 +1473,8 @@ def _delete_rowids(con, table: str, rowids) -> None:
 
 
 def _against_warehouse_sql(ld: _Load, target: str, files, replace: bool) -> list:
-    """loader._against_warehouse on the rows whose scope the warehouse already holds (found in SQL)."""
+    """Conflicts with rows already in the warehouse, and replacement of earlier versions of the same file, judged on
+    the rows whose scope the warehouse already holds (found in SQL)."""
     con = ld.con
     spec = rules.TARGETS[target]
     table = rules.TABLE.get(target, target)
@@ -1575,7 +1577,10 @@ def _rows_per_load(ld: _Load) -> dict[int, int]:
 
 
 def _drop_unchanged(ld: _Load, files, frames, replacements) -> None:
-    """loader._drop_unchanged, and the rows such a file already put in the tables are taken out again."""
+    """A file loaded before that gives the same result again (same rows loaded and rejected) changes nothing: the
+    rows it put in the tables are taken out again. Its rows are the same because a file's rows are either loaded or
+    rejected; files loaded before with some rows rejected are re-checked, since a unit registered since then can
+    turn a rejected row into a loadable one."""
     for f in files:
         if not f.previous or f.rows_rejected != f.previous[1]:
             continue

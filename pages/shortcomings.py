@@ -18,11 +18,8 @@ ALL = "tat_ca"
 def saved(message: str) -> None:
     """After a write from this page: show `message` on the next run, which must read the version just published.
 
-    DuckDB hands a new connection to a path the database instance already open in this process: while the app's
-    cached read-only connection to the old file lives, a new one to the same path still reads the old file. So the
-    app's connections are dropped here (the next query opens the new version). The general fix belongs to
-    etl/warehouse.connect_readonly / queries/scope.connect (open through ATTACH, which does not share instances)."""
-    data._connection.clear()
+    The app's connections are dropped (ui.data.drop_connections), so that the next query opens the new version."""
+    data.drop_connections()
     st.session_state["_sc_saved"] = message
     st.rerun()
 

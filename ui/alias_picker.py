@@ -99,7 +99,7 @@ def offer(result, user) -> bool:
                     continue
                 access.log("ghi_nho_ten_don_vi", what=a.alias, filters={"don_vi": a.unit_code},
                            detail=f"tên '{a.alias}' là đơn vị {a.unit_code} ({a.unit_name})")
-                data._connection.clear()          # the next run reads the version just published
+                data.drop_connections()          # the next run reads the version just published
                 _REGISTRY.clear()
                 ss["_alias_saved"] = (f"Đã ghi nhớ: tên '{a.alias}' là đơn vị {a.unit_code} ({a.unit_name}). "
                                       "Bấm “Kiểm tra tệp” lại để đọc tệp với tên này.")

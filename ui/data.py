@@ -45,7 +45,12 @@ def _connection(path: str, version: tuple, restriction: scope.Restriction = scop
         return held[1]
 
 
-_connection.clear = _CONNECTIONS.clear      # as st.cache_resource offers (pages/shortcomings.py uses it)
+def drop_connections() -> None:
+    """After a write from a page: the app's connections are dropped, so that the next query opens the version just
+    published. (DuckDB hands a new connection to a path whose database instance is already open in this process the
+    old file while that instance lives.)"""
+    with _CONNECTIONS_LOCK:
+        _CONNECTIONS.clear()
 
 
 def _current() -> tuple[str, tuple] | None:

@@ -86,7 +86,7 @@ def section(audit: pd.DataFrame, subject_names) -> None:
                                    filters={"so_van_ban": d.document_no, "ty_le": f"{d.ratio:.2f}",
                                             "cap_quyet_dinh": d.decided_by, "ngay": d.decided_on.isoformat()},
                                    detail=f"thêm quyết định #{d.decision_id}")
-                        data._connection.clear()      # the next run reads the version just published
+                        data.drop_connections()      # the next run reads the version just published
                         st.session_state[SAVED] = f"Đã ghi quyết định {qd.describe(d)}."
                         st.rerun()
         dec = data.query("quota_decisions")
