@@ -79,7 +79,7 @@ def cmd_profiles(args) -> int:
         print(f"Chưa có mẫu biểu nào trong {profiles.profiles_dir()}")
         return 0
     for p in found:
-        print(f"{p.name}\n  {p.title}\n  {p.description}\n  tệp: {profiles._shown_path(p.path)}")
+        print(f"{p.name}\n  {p.title}\n  {p.description}\n  tệp: {profiles.shown_path(p.path)}")
     print(f"({len(found)} mẫu biểu trong {profiles.profiles_dir()})")
     return 0
 

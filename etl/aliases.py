@@ -98,7 +98,7 @@ def registry(db):
 def candidates(reg, name: object, limit: int = 5) -> tuple[bool, list[str]]:
     """(ambiguous, candidate codes) for a rejected name: the units of the first tier that finds any (ambiguous), else
     the nearest names (etl/unit_names.py) — in any year: the clerk picks, the load still checks the years."""
-    for codes in unit_names._index(reg).lookup(name):
+    for codes in unit_names.name_index(reg).lookup(name):
         if len(codes) > 1:
             return True, sorted(codes)
         if codes:

@@ -55,7 +55,7 @@ from etl.load_result import (FileResult, LoadResult, NothingToWrite, Reject, blo
 from etl.unit_registry import registry as _registry
 from etl.layouts import LAYOUTS, match_header
 from etl.blocks import col_letter
-from etl.readers import MAX_CELL_CHARS, FileError, _delimiter, _is_report_header, read_blocks
+from etl.readers import MAX_CELL_CHARS, FileError, guess_delimiter, is_report_header, read_blocks
 from etl.validate import COLLECTIVE_SUBJECTS, EXEMPLARY_CONFLICT, Checked, Registry, check_block, member_key
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
@@ -221,7 +221,7 @@ def _cell(v):
 
 def _template(header: list) -> tuple[str, object] | None:
     keys = [nz.search_key(c) if c is not None else "" for c in header]
-    if _is_report_header(keys) or sum(1 for k in keys if k) < 2:
+    if is_report_header(keys) or sum(1 for k in keys if k) < 2:
         return None
     match = match_header(header)
     if not match or match.layout.kind not in FAST_KINDS:
@@ -259,7 +259,7 @@ def _probe_csv(con, f: FileResult, idx: int, suffix: str) -> Source | None:
             cut = len(text)
             break
         cut = pos + 1
-    delim = _delimiter(text[:cut], suffix)
+    delim = guess_delimiter(text[:cut], suffix)
     if delim != "\t" and ('\t"' in text or '"\t' in text):
         return None
     first = text.split("\n", 1)[0]

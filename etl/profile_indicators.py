@@ -25,7 +25,7 @@ import pandas as pd
 
 from etl import normalize as nz
 from etl.blocks import Block, Sheet, col_letter
-from etl.profiles import ProfileError, _decimals, _has, _keys, _pct, _shown_path, subject_name
+from etl.profiles import ProfileError, _decimals, _has, _keys, _pct, shown_path, subject_name
 
 LEVEL_FIELDS = {1: "htxs", 2: "htt", 3: "ht", 4: "khtnv"}
 ROW_ROLES = ("not_rated", "rated", "exemplary", "heading")
@@ -608,6 +608,6 @@ class _Reader:
                                          unit_from_option=True))
         what = " và ".join(subject_name(s) for s in dict.fromkeys(subjects)) or "chưa rõ"
         main.warnings.insert(0, f"{self.where} đọc theo mẫu biểu '{self.p.name}' ({self.p.title}; tệp "
-                                f"{_shown_path(self.p.path)}): {what}, năm {self.year or 'chưa rõ'}, đơn vị "
+                                f"{shown_path(self.p.path)}): {what}, năm {self.year or 'chưa rõ'}, đơn vị "
                                 f"{self.unit or 'chưa rõ (dùng --unit)'}, {len(self.cols.types)} cột loại hình")
         return main

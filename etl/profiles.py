@@ -314,7 +314,7 @@ def title_facts(rows, lay: Layout, p: Profile) -> tuple[str | None, int | None, 
 
 # ───────────────────────────── the rows ─────────────────────────────
 
-def _column_numbers(row) -> bool:
+def column_numbers(row) -> bool:
     """The row under a header that numbers the columns ("1 | 2 | 3 = 4 + 5 | …", "(A) (B) (1) (2)"): every cell a
     letter or numbers, the first numbers rising from left to right."""
     firsts = []
@@ -400,7 +400,7 @@ def read(sheet: Sheet, p: Profile, lay: Layout, *, year: int | None = None, subj
             if any(t == ph or t.startswith(ph + " ") for t in texts for ph in p.stop_rows) or \
                     any(_DATE_LINE.search(t) for t in texts):
                 break                                     # the signature block (no figures): the table is over
-        if i == lay.bottom + 1 and _column_numbers(row):
+        if i == lay.bottom + 1 and column_numbers(row):
             continue                                      # the row of column numbers "(1) (2) (3) …"
         if any(label == ph or label.startswith(ph + " ") for ph in p.total_rows):
             total_row = (i + 1, cells)
@@ -448,7 +448,7 @@ def read(sheet: Sheet, p: Profile, lay: Layout, *, year: int | None = None, subj
     what = subject_name(the_subject) if the_subject else "chưa rõ"
     block = Block(p.target, sheet.name, frame, unknown_headers=lay.unknown, caption=title, subject=the_subject,
                   notes=notes, profile=p.name, headers=headers, warnings=warnings, names="as_written")
-    block.warnings.insert(0, f"{where} đọc theo mẫu biểu '{p.name}' ({p.title}; tệp {_shown_path(p.path)}): "
+    block.warnings.insert(0, f"{where} đọc theo mẫu biểu '{p.name}' ({p.title}; tệp {shown_path(p.path)}): "
                              f"đối tượng {what}, năm {the_year or 'chưa rõ'}")
     return block
 
@@ -463,7 +463,7 @@ def subject_name(code: str) -> str:
     return _subject_names().get(code, code)
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
@@ -747,12 +747,12 @@ def save(data: dict, name: str, folder: Path | None = None, comment: str | None 
     folder = folder or profiles_dir()
     path = folder / f"{name}.toml"
     if path.exists():
-        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({_shown_path(path)}) — chọn tên khác")
+        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({shown_path(path)}) — chọn tên khác")
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8") as fh:
             fh.write(to_toml(data, comment))
     except FileExistsError as exc:
-        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({_shown_path(path)}) — chọn tên khác") from exc
+        raise ProfileError(f"Đã có mẫu biểu tên '{name}' ({shown_path(path)}) — chọn tên khác") from exc
     load(path)
     return path

@@ -57,7 +57,7 @@ def _decode(data: bytes, name: str) -> str:
     raise FileError(f"Tệp {name} không đọc được bảng mã (cần UTF-8 hoặc Windows-1258)")
 
 
-def _delimiter(text: str, suffix: str) -> str:
+def guess_delimiter(text: str, suffix: str) -> str:
     if suffix in (".tsv", ".tab"):
         return "\t"
     sample = "\n".join(text.splitlines()[:30])
@@ -87,7 +87,7 @@ def read_sheets(path: Path) -> list[Sheet]:
         text = _decode(path.read_bytes(), path.name)
         if "\x00" in text:
             raise FileError(f"Tệp {path.name} không phải tệp văn bản CSV")
-        rows = _csv_rows(text, _delimiter(text, suffix))
+        rows = _csv_rows(text, guess_delimiter(text, suffix))
         return [_drop_overlong(Sheet(None, [[None if c.strip() == "" else c for c in r] for r in rows]))]
     if suffix == ".parquet":
         return [_parquet_sheet(path)]
@@ -120,7 +120,7 @@ def _parquet_sheet(path: Path) -> Sheet:
 
 # ───────────────────────────── finding tables ─────────────────────────────
 
-def _is_report_header(keys: list[str]) -> bool:
+def is_report_header(keys: list[str]) -> bool:
     return len(keys) > 2 and "stt" in keys[:2] and any("tieu chi" in k for k in keys) and \
         any("nam danh gia" in k for k in keys)
 
@@ -230,7 +230,7 @@ def find_blocks(sheet: Sheet) -> list[Block]:
     while i < len(rows):
         row = rows[i]
         keys = [search_key(c) if c is not None else "" for c in row]
-        if _is_report_header(keys):
+        if is_report_header(keys):
             block, end = _report_block(sheet, i, prev_end)
             blocks.append(block)
             i = prev_end = end

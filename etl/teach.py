@@ -102,7 +102,7 @@ def guess(sheet: Sheet) -> Guess:
             break
     for i in range(g.top + 1, min(g.top + 4, len(rows))):
         filled = [c for c in rows[i] if not nz.is_blank(c)]
-        if not filled or any(_numeric(c) for c in filled) or profiles._column_numbers(rows[i]):
+        if not filled or any(_numeric(c) for c in filled) or profiles.column_numbers(rows[i]):
             break
         g.bottom = i
     heads = profiles.column_headings(rows, g.top, g.bottom)

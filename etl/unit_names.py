@@ -87,7 +87,7 @@ class NameIndex:
         return found
 
 
-def _index(registry) -> NameIndex:
+def name_index(registry) -> NameIndex:
     if registry._name_index is None:
         registry._name_index = NameIndex(registry)
     return registry._name_index
@@ -113,7 +113,7 @@ def resolve(registry, name: object, year: int | None) -> tuple[str | None, str |
         if len(alive) == 1:
             return alive[0], None
         return None, (f"tên '{shown}' được ghi nhớ là {describe(registry, alias)} — không tồn tại trong năm {year}")
-    for codes in _index(registry).lookup(name):
+    for codes in name_index(registry).lookup(name):
         if not codes:
             continue
         alive = sorted(c for c in codes if year is None or registry.alive(c, year))
@@ -136,7 +136,7 @@ def resolve(registry, name: object, year: int | None) -> tuple[str | None, str |
 def nearest(registry, name: object, year: int | None, limit: int = 3) -> list[str]:
     """Candidates for a name that matches nothing: the closest names (written out, without the kind of unit)."""
     from rapidfuzz import fuzz, process
-    idx = _index(registry)
+    idx = name_index(registry)
     wanted = {without_kind(s) for s in spellings(nz.search_key(name))}
     scores: dict[str, float] = {}
     keys = list(idx.tiers[2])

@@ -59,7 +59,7 @@ class WarehouseBusy(Exception):
 
 
 @contextlib.contextmanager
-def _lock(path: Path):
+def writer_lock(path: Path):
     lock_path = path.with_name(path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as fh:
@@ -195,7 +195,7 @@ def writing(path: str | os.PathLike | None = None, publish: bool = True, derive=
     live = db_path(path)
     live.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(live)
-    with (_lock(live) if publish else contextlib.nullcontext()):
+    with (writer_lock(live) if publish else contextlib.nullcontext()):
         tmp = _private_copy_name(live)
         try:
             if live.exists():

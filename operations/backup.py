@@ -41,7 +41,7 @@ def backup(dest: str | os.PathLike | None = None, db=None, keep: int = 30) -> Pa
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = folder / f"{live.stem}-{stamp}.duckdb"
     tmp = out.with_name(out.name + ".tmp")
-    with warehouse._lock(live):                   # no load publishes during the copy
+    with warehouse.writer_lock(live):                   # no load publishes during the copy
         shutil.copy2(live, tmp)
     os.chmod(tmp, warehouse.PRIVATE)
     _check(tmp)
@@ -61,7 +61,7 @@ def restore(source: str | os.PathLike, db=None, by: str = "dòng lệnh") -> Pat
     src = Path(source)
     loads = _check(src)
     live = warehouse.db_path(db)
-    with warehouse._lock(live):
+    with warehouse.writer_lock(live):
         tmp = live.with_name(f".{live.name}.restore.tmp")
         shutil.copy2(src, tmp)
         os.chmod(tmp, warehouse.PRIVATE)

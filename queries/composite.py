@@ -217,7 +217,7 @@ def config(path: Path | None = None) -> dict[str, dict[str, str]]:
 def _value(param: sqlfile.Param, text: str):
     if param.type == "float" and re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
         return float(Fraction(text.replace(" ", "")))          # "2/3" exactly as written
-    return sqlfile._convert(param, text)
+    return sqlfile.convert_value(param, text)
 
 
 def rule_params(rule: Rule, first_year: int, last_year: int, conf: dict | None = None) -> dict:

@@ -93,7 +93,7 @@ def get(name: str) -> Query:
     return queries[name]
 
 
-def _convert(param: Param, value: object) -> object:
+def convert_value(param: Param, value: object) -> object:
     if value is None or value == "":
         return None
     try:
@@ -116,7 +116,7 @@ def bind(query: Query, params: dict | None) -> dict:
                          f"Tham số hợp lệ: {', '.join(p.name for p in query.params) or '(không có)'}")
     bound = {}
     for p in query.params:
-        value = _convert(p, params.get(p.name))
+        value = convert_value(p, params.get(p.name))
         if value is None and not p.optional:
             raise QueryError(f"Truy vấn {query.name} cần tham số {p.name}")
         bound[p.name] = value

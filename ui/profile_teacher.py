@@ -225,10 +225,10 @@ def offer(paths: list[Path], names: dict[Path, str], show: Callable, user) -> No
             except profiles.ProfileError as exc:
                 st.error(fmt.plain(str(exc)))
                 return
-            access.log("luu_mau_bieu", what=pname.strip(), detail=profiles._shown_path(saved))
+            access.log("luu_mau_bieu", what=pname.strip(), detail=profiles.shown_path(saved))
             if year is not None:
                 ss["_imp_year_next"] = year      # the form's title has no year: the check uses the one typed
-            ss["_tch_saved"] = (f"Đã lưu mẫu biểu '{pname.strip()}' ({profiles._shown_path(saved)}). Bấm “Kiểm tra "
+            ss["_tch_saved"] = (f"Đã lưu mẫu biểu '{pname.strip()}' ({profiles.shown_path(saved)}). Bấm “Kiểm tra "
                                 "tệp” lại: tệp này và mọi tệp cùng mẫu được đọc theo mẫu biểu mới.")
             for k in ("_imp_check", "_tch_preview", "_tch_for", "_tch_sheets"):
                 ss.pop(k, None)
