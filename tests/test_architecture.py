@@ -73,3 +73,17 @@ def test_no_module_imports_itself_back(monkeypatch):
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_pages_use_neither_the_generators_nor_the_command_lines():
+    """app.py and pages/ are Streamlit scripts, not a package import-linter sees: the same rule, read from their imports."""
+    import ast
+    beside = {"generators", "commands", "bench", "tools"}
+    found = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in beside]
+    assert len(list((ROOT / "pages").glob("*.py"))) >= 10
+    assert found == []
