@@ -36,7 +36,9 @@ def members(five: pd.DataFrame, units: pd.DataFrame, where: dict, streak: int, y
         got = data.query("member_names", keys=",".join(keys))
         names = dict(zip(got["member_key"], got["full_name"]))
         st.caption(f":material/lock: {cm.PERSONAL}")
-    table = cm.members(five, units, names)
+    # without names the table is the same for every session (computed once per key); with names it is not kept
+    table = cm.members(five, units, names) if names is not None else \
+        data.computed("commendation_members", lambda: cm.members(five, units, None), year, unit)
     if table.empty:
         view.empty(f"Không có đảng viên nào được xếp loại Hoàn thành xuất sắc nhiệm vụ trong cả {streak} năm "
                    f"{year - streak + 1}–{year}.")
