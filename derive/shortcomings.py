@@ -48,7 +48,15 @@ def _chains_key(con, fp: str) -> str:
     return hashlib.md5("|".join(map(str, [fp, CHAINS_VERSION, *rows])).encode()).hexdigest()
 
 
+# The tables this module rewrites and their columns: identifiers (which DuckDB cannot bind) come only from here.
+_WRITES = {"shortcoming_categories": ["code", "name", "sort_order"], "shortcoming_items": ITEM_COLUMNS,
+           "suggestion_followups": FOLLOWUP_COLUMNS, "shortcoming_links": LINK_COLUMNS,
+           "shortcoming_chain_items": ["item_id", "chain_id", "position", "chain_length"]}
+
+
 def _replace(con, table: str, df: pd.DataFrame, columns: list[str]) -> None:
+    if table not in _WRITES or not set(columns) <= set(_WRITES[table]):
+        raise ValueError(f"bảng hoặc cột không thuộc danh sách: {table!r} {columns!r}")
     con.execute(f"DELETE FROM {table}")
     if len(df):
         frame = df[columns]

@@ -17,6 +17,7 @@ _YEARS_WITH_DATA = """
         UNION SELECT year FROM aggregate_counts UNION SELECT year FROM shortcomings
         UNION SELECT year FROM review_suggestions UNION SELECT year FROM lineage_events)
 """
+_DROP_YEARS_WITHOUT_DATA = "DELETE FROM unit_ancestors_by_year WHERE year NOT IN (" + _YEARS_WITH_DATA + ")"
 # Each year with data that {only} selects, and the first such year of its epoch (whose tree it shares).
 _ANCESTORS_BY_YEAR = """
     WITH RECURSIVE years AS (SELECT year FROM ({years}) WHERE {only}),
@@ -62,7 +63,7 @@ def _insert_ancestors_by_year(con, only: str) -> None:
             con.execute("INSERT INTO unit_ancestors_by_year SELECT $y, unit_code, ancestor_code, distance "
                         "FROM _anc_rep WHERE year = $r", {"y": year, "r": rep})
     finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if order else 'false'}")
+        con.execute("SET preserve_insertion_order = true" if order else "SET preserve_insertion_order = false")
         con.execute("DROP TABLE IF EXISTS _anc_epochs")
         con.execute("DROP TABLE IF EXISTS _anc_rep")
 
@@ -117,8 +118,7 @@ def tree(con, hint) -> None:
     if hint is None or hint[0]:
         _rebuild_tree(con)
     else:
-        years = f"year IN ({_YEARS_WITH_DATA})"
-        con.execute(f"DELETE FROM unit_ancestors_by_year WHERE NOT {years}")
+        con.execute(_DROP_YEARS_WITHOUT_DATA)
         _insert_ancestors_by_year(con, "year NOT IN (SELECT DISTINCT year FROM unit_ancestors_by_year)")
     phases.mark("  tree built")
 
@@ -130,7 +130,7 @@ def record_counts(con, hint) -> None:
         con.execute("INSERT INTO record_counts " + _RECORD_COUNTS.format(only="true"))
     elif hint[1]:
         only = f"year IN ({', '.join(str(int(y)) for y in hint[1])})"
-        con.execute(f"DELETE FROM record_counts WHERE {only}")
+        con.execute("DELETE FROM record_counts WHERE list_contains($y, year)", {"y": [int(y) for y in hint[1]]})
         con.execute("INSERT INTO record_counts " + _RECORD_COUNTS.format(only=only))
     phases.mark("  record_counts built")
 
